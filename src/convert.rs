@@ -1,0 +1,511 @@
+//! The `convert` pipeline: stream posts from the inputs, convert them on N workers, download
+//! their images, write every format atomically, and report on each post.
+
+use crate::diag::{Diag, Warning};
+use crate::fetch::{Downloader, FetchOptions};
+use crate::media;
+use crate::output::{Names, safe_component, write_atomic};
+use crate::read::input::{self, InputError, Item};
+use crate::read::wp_json::{self, PostHead};
+use crate::report::{ImageReport, PostReport, Report, Status, Summary};
+use crate::write::{self, Format, WriteOptions};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Layout {
+    /// `OUT/<slug>/index.md` with the post's images beside it (Hugo and Zola page bundles).
+    Bundle,
+    /// `OUT/<slug>.md`, images in `OUT/images/`.
+    Flat,
+}
+
+/// Where converted posts go.
+#[derive(Debug, Clone)]
+pub enum Sink {
+    Folder(PathBuf),
+    /// `--out -`: one format, concatenated on standard output, no images and no report.
+    Stdout,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConvertOptions {
+    pub inputs: Vec<PathBuf>,
+    pub sink: Sink,
+    pub formats: Vec<Format>,
+    pub layout: Layout,
+    pub jobs: usize,
+    pub images: bool,
+    pub fetch: FetchOptions,
+    pub write: WriteOptions,
+    pub progress: bool,
+}
+
+/// A failure that stops the whole run (exit status 2).
+#[derive(Debug, thiserror::Error)]
+pub enum Fatal {
+    #[error("cannot write to the output folder {path}: {source}")]
+    Output {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// What a run did, for the summary and the exit status.
+pub struct Outcome {
+    pub report: Report,
+    pub report_path: Option<PathBuf>,
+}
+
+/// One unit of work handed from the reader to a worker.
+enum Job {
+    Convert {
+        seq: usize,
+        source: String,
+        index: Option<usize>,
+        value: Value,
+        head: PostHead,
+        name: String,
+        renamed: Option<String>,
+    },
+    Failed(usize, PostReport),
+}
+
+struct Done {
+    seq: usize,
+    report: PostReport,
+    stdout: Option<String>,
+}
+
+pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
+    let out_dir = match &opts.sink {
+        Sink::Folder(p) => {
+            prepare_output(p)?;
+            Some(p.clone())
+        }
+        Sink::Stdout => None,
+    };
+    let downloader = if opts.images && out_dir.is_some() {
+        Some(Arc::new(
+            Downloader::new(opts.fetch.clone()).map_err(Fatal::Setup)?,
+        ))
+    } else {
+        None
+    };
+    if let (Some(dir), Layout::Flat, Some(_)) = (&out_dir, opts.layout, &downloader) {
+        std::fs::create_dir_all(dir.join("images")).map_err(|source| Fatal::Output {
+            path: dir.join("images").display().to_string(),
+            source,
+        })?;
+    }
+    let jobs = opts.jobs.max(1);
+    let (job_tx, job_rx) = mpsc::sync_channel::<Job>(jobs * 4);
+    let job_rx = Arc::new(Mutex::new(job_rx));
+    let (done_tx, done_rx) = mpsc::channel::<Done>();
+    let opts = Arc::new(opts);
+
+    // The reader names outputs in input order, so names do not depend on worker timing.
+    let reader = {
+        let opts = opts.clone();
+        std::thread::spawn(move || read_all(&opts, job_tx))
+    };
+    let mut workers = Vec::new();
+    for _ in 0..jobs {
+        let rx = job_rx.clone();
+        let tx = done_tx.clone();
+        let opts = opts.clone();
+        let dl = downloader.clone();
+        let out_dir = out_dir.clone();
+        workers.push(std::thread::spawn(move || {
+            loop {
+                let job = match rx.lock().expect("job queue").recv() {
+                    Ok(j) => j,
+                    Err(_) => return,
+                };
+                let done = match job {
+                    Job::Failed(seq, report) => Done {
+                        seq,
+                        report,
+                        stdout: None,
+                    },
+                    Job::Convert {
+                        seq,
+                        source,
+                        index,
+                        value,
+                        head,
+                        name,
+                        renamed,
+                    } => {
+                        let (report, stdout) = convert_one(
+                            &opts,
+                            out_dir.as_deref(),
+                            dl.as_deref(),
+                            Unit {
+                                source,
+                                index,
+                                value,
+                                head,
+                                name,
+                                renamed,
+                            },
+                        );
+                        Done {
+                            seq,
+                            report,
+                            stdout,
+                        }
+                    }
+                };
+                if tx.send(done).is_err() {
+                    return;
+                }
+            }
+        }));
+    }
+    drop(done_tx);
+
+    let bar = progress_bar(opts.progress);
+    let mut results: BTreeMap<usize, PostReport> = BTreeMap::new();
+    let mut pending_out: BTreeMap<usize, Option<String>> = BTreeMap::new();
+    let mut next_out = 0usize;
+    let stdout = std::io::stdout();
+    let mut stdout_ok = true;
+    for done in done_rx {
+        bar.inc(1);
+        if matches!(opts.sink, Sink::Stdout) {
+            // Posts reach stdout in input order, whatever order the workers finish in.
+            pending_out.insert(done.seq, done.stdout);
+            while let Some(s) = pending_out.remove(&next_out) {
+                if let Some(s) = s
+                    && stdout_ok
+                {
+                    let mut lock = stdout.lock();
+                    // A closed pipe (`| head`) is not an error: stop writing, keep converting.
+                    if lock.write_all(s.as_bytes()).is_err() || lock.flush().is_err() {
+                        stdout_ok = false;
+                    }
+                }
+                next_out += 1;
+            }
+        }
+        results.insert(done.seq, done.report);
+    }
+    bar.finish_and_clear();
+    let _ = reader.join();
+    for w in workers {
+        let _ = w.join();
+    }
+
+    let posts: Vec<PostReport> = results.into_values().collect();
+    let mut summary = Summary {
+        posts: posts.len(),
+        ..Summary::default()
+    };
+    for p in &posts {
+        match p.status {
+            Status::Converted => summary.converted += 1,
+            Status::Failed => summary.failed += 1,
+        }
+        summary.images_downloaded += p.images.iter().filter(|i| i.file.is_some()).count();
+        summary.images_failed += p.images.iter().filter(|i| i.error.is_some()).count();
+        summary.warnings += p.warnings.len();
+    }
+    let report = Report {
+        unpress: env!("CARGO_PKG_VERSION"),
+        inputs: opts
+            .inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        layout: format!("{:?}", opts.layout).to_lowercase(),
+        formats: opts
+            .formats
+            .iter()
+            .map(|f| f.extension().to_string())
+            .collect(),
+        summary,
+        posts,
+    };
+    let report_path = match &out_dir {
+        Some(dir) => {
+            let path = dir.join("unpress-report.json");
+            let mut bytes = serde_json::to_vec_pretty(&report).unwrap_or_default();
+            bytes.push(b'\n');
+            write_atomic(&path, &bytes).map_err(|source| Fatal::Output {
+                path: path.display().to_string(),
+                source,
+            })?;
+            Some(path)
+        }
+        None => None,
+    };
+    Ok(Outcome {
+        report,
+        report_path,
+    })
+}
+
+fn progress_bar(enabled: bool) -> indicatif::ProgressBar {
+    if !enabled {
+        return indicatif::ProgressBar::hidden();
+    }
+    // Hidden by indicatif itself when stderr is not a terminal.
+    let bar = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} {pos} posts converted ({per_sec}) {elapsed}",
+    ) {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+fn prepare_output(p: &Path) -> Result<(), Fatal> {
+    let err = |source| Fatal::Output {
+        path: p.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(p).map_err(err)?;
+    // Find out now, not after an hour of downloads, that the folder cannot be written.
+    let probe = crate::output::temp_path(&p.join("probe"));
+    std::fs::write(&probe, b"").map_err(err)?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+fn read_all(opts: &ConvertOptions, tx: mpsc::SyncSender<Job>) {
+    let mut names = Names::default();
+    // Names the output folder already uses for its own files.
+    names.claim_exact("unpress-report.json");
+    names.claim_exact("images");
+    let mut seq = 0usize;
+    for src in input::expand(&opts.inputs) {
+        let path = match src {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = tx.send(Job::Failed(seq, failed_input(&e)));
+                seq += 1;
+                continue;
+            }
+        };
+        let go = input::read_source(&path, &mut |item: Item| {
+            let job = plan(item, seq, &mut names);
+            seq += 1;
+            tx.send(job).is_ok()
+        });
+        if !go {
+            return;
+        }
+    }
+}
+
+fn failed_input(e: &InputError) -> PostReport {
+    let source = match e {
+        InputError::Io { path, .. }
+        | InputError::Json { path, .. }
+        | InputError::Encoding { path, .. }
+        | InputError::Missing { path }
+        | InputError::EmptyFolder { path } => path.clone(),
+    };
+    failed(source, None, None, e.to_string())
+}
+
+fn failed(source: String, index: Option<usize>, id: Option<u64>, error: String) -> PostReport {
+    PostReport {
+        id,
+        kind: None,
+        slug: None,
+        source,
+        index,
+        status: Status::Failed,
+        error: Some(error),
+        outputs: Vec::new(),
+        images: Vec::new(),
+        warnings: Vec::new(),
+    }
+}
+
+/// Checks an item is a post and gives it a unique, safe output name.
+fn plan(item: Item, seq: usize, names: &mut Names) -> Job {
+    let value = match item.value {
+        Ok(v) => v,
+        Err(e) => return Job::Failed(seq, failed_input(&e)),
+    };
+    let head = match wp_json::head(&value) {
+        Ok(h) => h,
+        Err(e) => {
+            let id = value.get("id").and_then(Value::as_u64);
+            return Job::Failed(seq, failed(item.source, item.index, id, e.to_string()));
+        }
+    };
+    let safe = safe_component(&head.slug);
+    let fallback = match head.id {
+        Some(id) => format!("{}-{id}", safe_component(&head.kind)),
+        None => format!("post-{}", seq + 1),
+    };
+    let stem = if safe.is_empty() {
+        fallback
+    } else {
+        safe.clone()
+    };
+    // Names are claimed without extension, so a flat `a.md` and `a.txt` belong to one post.
+    let name = if names.claim_exact(&stem) {
+        stem.clone()
+    } else {
+        // A duplicate slug: the post id makes a stable second name.
+        let with_id = head.id.map(|id| format!("{stem}-{id}"));
+        match with_id {
+            Some(n) if names.claim_exact(&n) => n,
+            _ => names.claim(&stem, ""),
+        }
+    };
+    let renamed = (!head.slug.is_empty() && name != head.slug).then(|| name.clone());
+    Job::Convert {
+        seq,
+        source: item.source,
+        index: item.index,
+        value,
+        head,
+        name,
+        renamed,
+    }
+}
+
+struct Unit {
+    source: String,
+    index: Option<usize>,
+    value: Value,
+    head: PostHead,
+    name: String,
+    renamed: Option<String>,
+}
+
+fn convert_one(
+    opts: &ConvertOptions,
+    out_dir: Option<&Path>,
+    dl: Option<&Downloader>,
+    unit: Unit,
+) -> (PostReport, Option<String>) {
+    let mut diag = Diag::default();
+    let mut report = PostReport {
+        id: unit.head.id,
+        kind: Some(unit.head.kind.clone()),
+        slug: Some(unit.head.slug.clone()),
+        source: unit.source,
+        index: unit.index,
+        status: Status::Converted,
+        error: None,
+        outputs: Vec::new(),
+        images: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let mut doc = match wp_json::read_post(&unit.value, &mut diag) {
+        Ok(d) => d,
+        Err(e) => {
+            report.status = Status::Failed;
+            report.error = Some(e.to_string());
+            return (report, None);
+        }
+    };
+    drop(unit.value);
+    if let Some(to) = &unit.renamed {
+        diag.warn(Warning::SlugChanged {
+            from: unit.head.slug.clone(),
+            to: to.clone(),
+        });
+    }
+    let Some(out_dir) = out_dir else {
+        let format = opts.formats.first().copied().unwrap_or(Format::Md);
+        let s = write::render(format, &doc, &opts.write);
+        report.warnings = diag.warnings;
+        return (report, Some(s));
+    };
+    let (doc_dir, img_dir, img_prefix) = match opts.layout {
+        Layout::Bundle => {
+            let d = out_dir.join(&unit.name);
+            (d.clone(), d, String::new())
+        }
+        Layout::Flat => (
+            out_dir.to_path_buf(),
+            out_dir.join("images"),
+            "images/".to_string(),
+        ),
+    };
+    if let Err(e) = std::fs::create_dir_all(&doc_dir) {
+        report.status = Status::Failed;
+        report.error = Some(format!("cannot create {}: {e}", doc_dir.display()));
+        return (report, None);
+    }
+    let urls = media::collect(&mut doc);
+    if let Some(dl) = dl {
+        let fetched = dl.fetch_all(&urls, &img_dir);
+        let mut local = HashMap::new();
+        for (url, r) in urls.iter().zip(fetched) {
+            match r {
+                Ok(path) => {
+                    let file = path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let rel = format!("{img_prefix}{file}");
+                    local.insert(url.clone(), rel.clone());
+                    report.images.push(ImageReport {
+                        url: url.clone(),
+                        file: Some(rel_to(out_dir, &path)),
+                        error: None,
+                    });
+                }
+                Err(reason) => {
+                    diag.warn(Warning::ImageFailed {
+                        url: url.clone(),
+                        reason: reason.clone(),
+                    });
+                    report.images.push(ImageReport {
+                        url: url.clone(),
+                        file: None,
+                        error: Some(reason),
+                    });
+                }
+            }
+        }
+        media::relink(&mut doc, &local);
+    } else {
+        report.images = urls
+            .into_iter()
+            .map(|url| ImageReport {
+                url,
+                file: None,
+                error: None,
+            })
+            .collect();
+    }
+    for &format in &opts.formats {
+        let text = write::render(format, &doc, &opts.write);
+        let path = match opts.layout {
+            Layout::Bundle => doc_dir.join(format!("index.{}", format.extension())),
+            Layout::Flat => doc_dir.join(format!("{}.{}", unit.name, format.extension())),
+        };
+        match write_atomic(&path, text.as_bytes()) {
+            Ok(()) => report.outputs.push(rel_to(out_dir, &path)),
+            Err(e) => {
+                report.status = Status::Failed;
+                report.error = Some(format!("cannot write {}: {e}", path.display()));
+            }
+        }
+    }
+    report.warnings = diag.warnings;
+    (report, None)
+}
+
+fn rel_to(base: &Path, path: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}

@@ -1,0 +1,114 @@
+//! The `unpress` binary: parse arguments, run a command, turn the outcome into an exit status.
+
+use clap::{CommandFactory, Parser};
+use std::process::ExitCode;
+use unpress::cli::{Cli, Command, ConvertArgs};
+use unpress::report::Status;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Convert(args) => convert(&args),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "unpress",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            let man = clap_mangen::Man::new(Cli::command());
+            match man.render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("unpress: cannot write the man page: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
+}
+
+fn convert(args: &ConvertArgs) -> ExitCode {
+    let opts = match args.options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("unpress: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = match unpress::convert::run(opts) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("unpress: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let r = &outcome.report;
+    let s = r.summary;
+    for p in &r.posts {
+        if p.status == Status::Failed {
+            eprintln!(
+                "error: {}: {}",
+                p.origin(),
+                p.error.as_deref().unwrap_or("failed")
+            );
+        }
+    }
+    if !args.quiet {
+        for p in &r.posts {
+            for img in p.images.iter().filter(|i| i.error.is_some()) {
+                eprintln!(
+                    "warning: {}: image {}: {}",
+                    p.origin(),
+                    img.url,
+                    img.error.as_deref().unwrap_or("")
+                );
+            }
+            if args.verbose || args.strict {
+                for w in &p.warnings {
+                    if !matches!(w, unpress::diag::Warning::ImageFailed { .. }) {
+                        eprintln!("warning: {}: {w}", p.origin());
+                    }
+                }
+            }
+        }
+    }
+    let failed = s.failed > 0 || s.images_failed > 0 || (args.strict && s.warnings > 0);
+    let report_note = outcome
+        .report_path
+        .as_ref()
+        .map(|p| format!("; details in {}", p.display()))
+        .unwrap_or_default();
+    if !args.quiet
+        && (failed || args.verbose || (s.warnings > 0 && s.converted > 0 && args.verbose))
+    {
+        eprintln!(
+            "unpress: {} of {} posts converted, {} failed; {} images downloaded, {} failed; {} warnings{}",
+            s.converted,
+            s.posts,
+            s.failed,
+            s.images_downloaded,
+            s.images_failed,
+            s.warnings,
+            report_note
+        );
+    }
+    if s.posts == 0 {
+        eprintln!("unpress: no posts found in the input");
+        return ExitCode::from(1);
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,1545 @@
+//! Rendered WordPress HTML → document blocks: block editor markup, classic content, plugins' leftovers.
+
+use crate::diag::{Diag, Warning};
+use crate::model::{Block, Figure, FigureImage, Footnote, Image, Inline, SrcCandidate, Table};
+use ego_tree::NodeRef;
+use scraper::node::Element;
+use scraper::{Html, Node};
+
+type NRef<'a> = NodeRef<'a, Node>;
+
+/// Parses a fragment of rendered HTML (`content.rendered`) into blocks.
+pub fn read_html(html: &str, diag: &mut Diag) -> Vec<Block> {
+    let doc = Html::parse_fragment(html);
+    let mut r = Reader { diag };
+    let mut flow = Flow::default();
+    r.children(doc.tree.root(), &mut flow);
+    finish(flow)
+}
+
+/// Parses HTML that should hold only running text (titles, captions, excerpts) into inlines.
+pub fn read_inline_html(html: &str, diag: &mut Diag) -> Vec<Inline> {
+    let blocks = read_html(html, diag);
+    let mut out = Vec::new();
+    for b in blocks {
+        if !out.is_empty() {
+            out.push(Inline::Text(" ".into()));
+        }
+        flatten_block_inlines(b, &mut out);
+    }
+    out
+}
+
+/// Blocks under construction: finished blocks plus the inline run not yet closed into a paragraph.
+#[derive(Default)]
+struct Flow {
+    blocks: Vec<Block>,
+    inlines: Vec<Inline>,
+}
+
+impl Flow {
+    fn flush(&mut self) {
+        if self.inlines.is_empty() {
+            return;
+        }
+        let content = normalize(std::mem::take(&mut self.inlines));
+        if content.is_empty() {
+            return;
+        }
+        self.blocks.push(para_or_figure(content));
+    }
+    fn push_block(&mut self, b: Block) {
+        self.flush();
+        self.blocks.push(b);
+    }
+}
+
+fn finish(mut flow: Flow) -> Vec<Block> {
+    flow.flush();
+    pseudo_lists(flow.blocks)
+}
+
+struct Reader<'d> {
+    diag: &'d mut Diag,
+}
+
+const BLOCK_CONTAINERS: &[&str] = &[
+    "html",
+    "body",
+    "div",
+    "section",
+    "article",
+    "main",
+    "header",
+    "footer",
+    "aside",
+    "nav",
+    "center",
+    "address",
+    "hgroup",
+    "dialog",
+    "search",
+    "p",
+    "li",
+    "dd",
+    "dt",
+    "figcaption",
+    "caption",
+    "summary",
+    "legend",
+    "menu",
+    "tbody",
+    "thead",
+    "tfoot",
+    "tr",
+    "td",
+    "th",
+];
+
+impl Reader<'_> {
+    fn children(&mut self, node: NRef<'_>, flow: &mut Flow) {
+        for child in node.children() {
+            self.node(child, flow);
+        }
+    }
+
+    fn node(&mut self, node: NRef<'_>, flow: &mut Flow) {
+        match node.value() {
+            Node::Text(t) => {
+                let s = collapse(t);
+                if !s.is_empty() {
+                    flow.inlines.push(Inline::Text(s));
+                }
+            }
+            Node::Element(el) => self.element(node, el, flow),
+            _ => {}
+        }
+    }
+
+    fn element(&mut self, node: NRef<'_>, el: &Element, flow: &mut Flow) {
+        let name = el.name();
+        match name {
+            "script" | "style" | "noscript" | "template" | "form" | "object" | "embed"
+            | "canvas" | "input" | "select" | "textarea" => {
+                self.diag.warn(Warning::Dropped {
+                    element: name.into(),
+                });
+            }
+            "head" | "title" | "meta" | "link" | "base" | "source" | "track" | "wbr" | "area"
+            | "map" | "param" | "col" | "colgroup" => {}
+            "svg" | "math" => {
+                let text = collapse(&text_content(node));
+                if !text.trim().is_empty() {
+                    self.diag.warn(Warning::Degraded {
+                        element: name.into(),
+                    });
+                    flow.inlines.push(Inline::Text(text));
+                }
+            }
+            "br" => flow.inlines.push(Inline::LineBreak),
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                let level = name.as_bytes()[1] - b'0';
+                let (content, extra) = self.inline_content(node);
+                let content = heading_content(content);
+                flow.flush();
+                if !content.is_empty() {
+                    flow.blocks.push(Block::Heading {
+                        level,
+                        anchor: el.id().map(str::to_string),
+                        content,
+                    });
+                }
+                flow.blocks.extend(extra);
+            }
+            "ul" | "ol" | "menu" => {
+                let list = self.list(node, el);
+                flow.push_block(list);
+            }
+            "dl" => {
+                flow.flush();
+                self.definition_list(node, flow);
+            }
+            "blockquote" => {
+                let q = self.quote(node);
+                flow.push_block(q);
+            }
+            "figure" => {
+                flow.flush();
+                let blocks = self.figure(node, el);
+                flow.blocks.extend(blocks);
+            }
+            "div" if has_class(el, "wp-caption") || has_class(el, "gallery") => {
+                flow.flush();
+                let blocks = self.figure(node, el);
+                flow.blocks.extend(blocks);
+            }
+            "pre" => {
+                let b = self.pre(node, el);
+                flow.push_block(b);
+            }
+            "table" => {
+                let t = self.table(node, Vec::new());
+                flow.push_block(Block::Table(t));
+            }
+            "hr" => flow.push_block(Block::Rule),
+            "details" => {
+                let d = self.details(node);
+                flow.push_block(d);
+            }
+            "iframe" | "video" | "audio" => {
+                if let Some(b) = self.media_embed(node, el, None, Vec::new()) {
+                    flow.push_block(b);
+                }
+            }
+            "img" => {
+                if let Some(img) = parse_img(el) {
+                    flow.inlines.push(Inline::Image(img));
+                }
+            }
+            "a" => self.link(node, el, flow),
+            "sup" if el.attr("data-fn").is_some() || has_class(el, "fn") => {
+                let label = collapse(&text_content(node)).trim().to_string();
+                flow.inlines.push(Inline::NoteRef(label));
+            }
+            "strong" | "b" => self.wrap(node, flow, Inline::Strong),
+            "em" | "i" | "cite" | "var" | "dfn" => self.wrap(node, flow, Inline::Emph),
+            "del" | "s" | "strike" => self.wrap(node, flow, Inline::Strike),
+            "sup" => self.wrap(node, flow, Inline::Sup),
+            "sub" => self.wrap(node, flow, Inline::Sub),
+            "mark" => self.wrap(node, flow, Inline::Mark),
+            "code" | "kbd" | "samp" | "tt" => {
+                let text = collapse(&text_content(node));
+                if !text.is_empty() {
+                    flow.inlines.push(Inline::Code(text));
+                }
+            }
+            "q" => {
+                flow.inlines.push(Inline::Text("“".into()));
+                self.children(node, flow);
+                flow.inlines.push(Inline::Text("”".into()));
+            }
+            "rt" => {
+                let after_rp = node
+                    .prev_sibling()
+                    .and_then(|n| n.value().as_element())
+                    .is_some_and(|e| e.name() == "rp");
+                if after_rp {
+                    self.children(node, flow);
+                } else {
+                    flow.inlines.push(Inline::Text("（".into()));
+                    self.children(node, flow);
+                    flow.inlines.push(Inline::Text("）".into()));
+                }
+            }
+            _ if BLOCK_CONTAINERS.contains(&name) => {
+                flow.flush();
+                self.children(node, flow);
+                flow.flush();
+            }
+            // span, u, ins, abbr, small, font, time, label, button, picture, ruby, custom elements …
+            _ => self.children(node, flow),
+        }
+    }
+
+    /// The inline content of an element, plus any blocks that could not live inside it
+    /// (an iframe inside a heading, say), in order after it.
+    fn inline_content(&mut self, node: NRef<'_>) -> (Vec<Inline>, Vec<Block>) {
+        let mut sub = Flow::default();
+        self.children(node, &mut sub);
+        if sub.blocks.is_empty() {
+            return (normalize(sub.inlines), Vec::new());
+        }
+        sub.flush();
+        let mut blocks = sub.blocks;
+        // The first paragraph stays the element's own content; what follows it is kept as blocks.
+        if let Some(Block::Para { .. }) = blocks.first()
+            && let Block::Para { content } = blocks.remove(0)
+        {
+            return (content, blocks);
+        }
+        (Vec::new(), blocks)
+    }
+
+    fn wrap(&mut self, node: NRef<'_>, flow: &mut Flow, make: fn(Vec<Inline>) -> Inline) {
+        let mut sub = Flow::default();
+        self.children(node, &mut sub);
+        if sub.blocks.is_empty() {
+            if !sub.inlines.is_empty() {
+                flow.inlines.push(make(sub.inlines));
+            }
+        } else {
+            // Inline markup round blocks (`<strong><div>…</div></strong>`): keep the blocks, lose
+            // only the emphasis, which Markdown cannot put round a block.
+            flow.flush();
+            sub.flush();
+            flow.blocks.extend(sub.blocks);
+        }
+    }
+
+    fn link(&mut self, node: NRef<'_>, el: &Element, flow: &mut Flow) {
+        let href = el.attr("href").map(str::trim).unwrap_or("");
+        if href.is_empty() {
+            return self.children(node, flow);
+        }
+        if is_unsafe_url(href) {
+            self.diag.warn(Warning::UnsafeUrl {
+                url: truncate(href, 80),
+            });
+            return self.children(node, flow);
+        }
+        let title = el
+            .attr("title")
+            .map(|t| collapse(t).trim().to_string())
+            .filter(|t| !t.is_empty());
+        let mut sub = Flow::default();
+        self.children(node, &mut sub);
+        let make = |content: Vec<Inline>| Inline::Link {
+            url: href.to_string(),
+            title: title.clone(),
+            content,
+        };
+        if sub.blocks.is_empty() {
+            if !sub.inlines.is_empty() {
+                flow.inlines.push(make(sub.inlines));
+            }
+            return;
+        }
+        // A link round blocks (a card or a button group): each paragraph keeps the link.
+        flow.flush();
+        sub.flush();
+        for b in sub.blocks {
+            match b {
+                Block::Para { content } => flow.blocks.push(Block::Para {
+                    content: vec![make(content)],
+                }),
+                Block::Figure(mut f) => {
+                    for fi in &mut f.images {
+                        fi.link.get_or_insert_with(|| href.to_string());
+                    }
+                    flow.blocks.push(Block::Figure(f));
+                }
+                other => flow.blocks.push(other),
+            }
+        }
+    }
+
+    fn blocks_of(&mut self, node: NRef<'_>) -> Vec<Block> {
+        let mut sub = Flow::default();
+        self.children(node, &mut sub);
+        finish(sub)
+    }
+
+    fn list(&mut self, node: NRef<'_>, el: &Element) -> Block {
+        if has_class(el, "wp-block-footnotes") {
+            return self.footnotes(node);
+        }
+        let ordered = el.name() == "ol";
+        let start = if ordered {
+            el.attr("start").and_then(|s| s.trim().parse::<u64>().ok())
+        } else {
+            None
+        };
+        let mut items = Vec::new();
+        let mut loose = Flow::default();
+        for child in node.children() {
+            match child.value().as_element() {
+                Some(c) if c.name() == "li" => {
+                    if !loose.inlines.is_empty() || !loose.blocks.is_empty() {
+                        items.push(finish(std::mem::take(&mut loose)));
+                    }
+                    items.push(self.blocks_of(child));
+                }
+                // Stray content between items (a nested list without its `<li>`, text): its own item,
+                // or the tail of the previous one when it is a nested list.
+                Some(c) if (c.name() == "ul" || c.name() == "ol") && !items.is_empty() => {
+                    let nested = self.list(child, c);
+                    if let Some(last) = items.last_mut() {
+                        last.push(nested);
+                    }
+                }
+                _ => self.node(child, &mut loose),
+            }
+        }
+        if !loose.inlines.is_empty() || !loose.blocks.is_empty() {
+            items.push(finish(loose));
+        }
+        items.retain(|i: &Vec<Block>| !i.is_empty());
+        Block::List {
+            ordered,
+            start: start.filter(|s| *s != 1),
+            items,
+        }
+    }
+
+    fn footnotes(&mut self, node: NRef<'_>) -> Block {
+        let mut notes = Vec::new();
+        for li in node.children().filter(|c| elem_name(*c) == Some("li")) {
+            let mut blocks = self.blocks_of(li);
+            strip_backlinks(&mut blocks);
+            notes.push(Footnote {
+                label: (notes.len() + 1).to_string(),
+                blocks,
+            });
+        }
+        Block::Footnotes { notes }
+    }
+
+    fn definition_list(&mut self, node: NRef<'_>, flow: &mut Flow) {
+        for child in node.children() {
+            match elem_name(child) {
+                Some("dt") => {
+                    let (content, extra) = self.inline_content(child);
+                    if !content.is_empty() {
+                        flow.blocks.push(Block::Para {
+                            content: vec![Inline::Strong(content)],
+                        });
+                    }
+                    flow.blocks.extend(extra);
+                }
+                Some("dd") => {
+                    let blocks = self.blocks_of(child);
+                    flow.blocks.extend(blocks);
+                }
+                // `<div>` groups round dt/dd pairs are allowed by HTML.
+                Some("div") => self.definition_list(child, flow),
+                _ => {
+                    self.node(child, flow);
+                    flow.flush();
+                }
+            }
+        }
+    }
+
+    fn quote(&mut self, node: NRef<'_>) -> Block {
+        let mut sub = Flow::default();
+        let mut attribution = Vec::new();
+        for child in node.children() {
+            match elem_name(child) {
+                Some("cite") | Some("footer") => {
+                    let (content, extra) = self.inline_content(child);
+                    if !attribution.is_empty() && !content.is_empty() {
+                        attribution.push(Inline::Text(" ".into()));
+                    }
+                    attribution.extend(content);
+                    sub.blocks.extend(extra);
+                }
+                _ => self.node(child, &mut sub),
+            }
+        }
+        Block::Quote {
+            blocks: finish(sub),
+            attribution,
+        }
+    }
+
+    fn details(&mut self, node: NRef<'_>) -> Block {
+        let mut summary = Vec::new();
+        let mut sub = Flow::default();
+        for child in node.children() {
+            if elem_name(child) == Some("summary") && summary.is_empty() {
+                let (content, extra) = self.inline_content(child);
+                summary = content;
+                sub.blocks.extend(extra);
+            } else {
+                self.node(child, &mut sub);
+            }
+        }
+        Block::Details {
+            summary,
+            blocks: finish(sub),
+        }
+    }
+
+    fn pre(&mut self, node: NRef<'_>, el: &Element) -> Block {
+        let mut text = String::new();
+        pre_text(node, &mut text);
+        if text.starts_with('\n') {
+            text.remove(0);
+        }
+        let text = text.trim_end_matches(['\n', ' ', '\t', '\r']).to_string();
+        if has_class(el, "wp-block-verse") {
+            // Verse is poetry, not code: keep its lines, lose nothing of its text.
+            let mut content = Vec::new();
+            for (i, line) in text.split('\n').enumerate() {
+                if i > 0 {
+                    content.push(Inline::LineBreak);
+                }
+                content.push(Inline::Text(collapse(line)));
+            }
+            return Block::Para {
+                content: normalize(content),
+            };
+        }
+        let code_el = node
+            .children()
+            .filter_map(|c| c.value().as_element())
+            .find(|e| e.name() == "code");
+        let lang = code_lang(el).or_else(|| code_el.and_then(code_lang));
+        Block::Code { lang, text }
+    }
+
+    fn table(&mut self, node: NRef<'_>, caption: Vec<Inline>) -> Table {
+        let mut t = Table {
+            caption,
+            ..Table::default()
+        };
+        let mut flattened = false;
+        self.table_rows(node, &mut t, false, &mut flattened);
+        // Leading rows made only of `<th>` are the header when there is no `<thead>`.
+        if flattened {
+            self.diag.warn(Warning::TableCellFlattened);
+        }
+        t
+    }
+
+    fn table_rows(&mut self, node: NRef<'_>, t: &mut Table, in_head: bool, flattened: &mut bool) {
+        for child in node.children() {
+            match elem_name(child) {
+                Some("caption") => {
+                    let (c, _) = self.inline_content(child);
+                    if t.caption.is_empty() {
+                        t.caption = c;
+                    }
+                }
+                Some("thead") => self.table_rows(child, t, true, flattened),
+                Some("tbody") | Some("tfoot") => self.table_rows(child, t, false, flattened),
+                Some("tr") => {
+                    let mut row = Vec::new();
+                    let mut all_th = true;
+                    for cell in child.children() {
+                        let Some(cel) = cell.value().as_element() else {
+                            continue;
+                        };
+                        if cel.name() != "td" && cel.name() != "th" {
+                            continue;
+                        }
+                        all_th &= cel.name() == "th";
+                        let blocks = self.blocks_of(cell);
+                        if blocks.len() > 1
+                            || blocks.iter().any(|b| !matches!(b, Block::Para { .. }))
+                        {
+                            *flattened = true;
+                        }
+                        let mut content = Vec::new();
+                        for b in blocks {
+                            if !content.is_empty() {
+                                content.push(Inline::Text(" ".into()));
+                            }
+                            flatten_block_inlines(b, &mut content);
+                        }
+                        row.push(content);
+                        let span = cel
+                            .attr("colspan")
+                            .and_then(|s| s.trim().parse::<usize>().ok())
+                            .unwrap_or(1)
+                            .clamp(1, 100);
+                        for _ in 1..span {
+                            row.push(Vec::new());
+                        }
+                    }
+                    if row.is_empty() {
+                        continue;
+                    }
+                    if in_head || (all_th && t.body.is_empty()) {
+                        t.head.push(row);
+                    } else {
+                        t.body.push(row);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// `<figure>` and its classic cousins: images (one or a gallery), or a table, quote or embed
+    /// that WordPress wraps in a figure to give it a caption.
+    fn figure(&mut self, node: NRef<'_>, el: &Element) -> Vec<Block> {
+        let caption_node = figure_caption_node(node);
+        let caption = match caption_node {
+            Some(c) => self.inline_content(c).0,
+            None => Vec::new(),
+        };
+        let first = |name: &str| node.descendants().find(|d| elem_name(*d) == Some(name));
+        if has_class(el, "wp-block-embed") || (first("iframe").is_some() && first("img").is_none())
+        {
+            return self.embed_figure(node, el, caption);
+        }
+        if let Some(table) = first("table") {
+            return vec![Block::Table(self.table(table, caption))];
+        }
+        if let Some(q) = first("blockquote") {
+            let mut b = self.quote(q);
+            if let Block::Quote { attribution, .. } = &mut b
+                && attribution.is_empty()
+            {
+                *attribution = caption;
+            }
+            return vec![b];
+        }
+        if let Some(m) = first("video").or_else(|| first("audio")) {
+            let mel = m.value().as_element().expect("found as element");
+            return self
+                .media_embed(m, mel, None, caption)
+                .into_iter()
+                .collect();
+        }
+        let mut images = Vec::new();
+        let mut rest = Flow::default();
+        self.figure_parts(
+            node,
+            caption_node.map(|c| c.id()),
+            None,
+            &mut images,
+            &mut rest,
+        );
+        let mut out = Vec::new();
+        if !images.is_empty() || !caption.is_empty() {
+            if images.is_empty() {
+                out.push(Block::Para { content: caption });
+            } else {
+                out.push(Block::Figure(Figure { images, caption }));
+            }
+        }
+        // Text a figure holds outside its images and captions is kept after it.
+        out.extend(finish(rest));
+        out
+    }
+
+    fn figure_parts(
+        &mut self,
+        node: NRef<'_>,
+        caption_id: Option<ego_tree::NodeId>,
+        link: Option<&str>,
+        images: &mut Vec<FigureImage>,
+        rest: &mut Flow,
+    ) {
+        for child in node.children() {
+            if Some(child.id()) == caption_id {
+                continue;
+            }
+            let Some(cel) = child.value().as_element() else {
+                self.node(child, rest);
+                continue;
+            };
+            match cel.name() {
+                "img" => {
+                    if let Some(image) = parse_img(cel) {
+                        images.push(FigureImage {
+                            image,
+                            link: link.map(str::to_string),
+                            link_local: None,
+                            caption: Vec::new(),
+                        });
+                    }
+                }
+                "a" => {
+                    let href = cel
+                        .attr("href")
+                        .map(str::trim)
+                        .filter(|h| !h.is_empty() && !is_unsafe_url(h));
+                    self.figure_parts(child, None, href.or(link), images, rest);
+                }
+                // A gallery item's own caption belongs to the image just before it.
+                "figcaption" | "dd" => {
+                    let (c, _) = self.inline_content(child);
+                    match images.last_mut() {
+                        Some(last) if last.caption.is_empty() => last.caption = c,
+                        _ => rest.inlines.extend(c),
+                    }
+                    rest.flush();
+                }
+                "p" if has_class(cel, "wp-caption-text") || has_class(cel, "gallery-caption") => {
+                    let (c, _) = self.inline_content(child);
+                    match images.last_mut() {
+                        Some(last) if last.caption.is_empty() => last.caption = c,
+                        _ => rest.inlines.extend(c),
+                    }
+                    rest.flush();
+                }
+                "script" | "style" | "noscript" => self.node(child, rest),
+                _ => self.figure_parts(child, None, link, images, rest),
+            }
+        }
+    }
+
+    fn embed_figure(&mut self, node: NRef<'_>, el: &Element, caption: Vec<Inline>) -> Vec<Block> {
+        let provider = el
+            .classes()
+            .find_map(|c| c.strip_prefix("is-provider-"))
+            .map(provider_name);
+        if let Some(iframe) = node.descendants().find(|d| elem_name(*d) == Some("iframe")) {
+            let iel = iframe.value().as_element().expect("element");
+            return self
+                .media_embed(iframe, iel, provider, caption)
+                .into_iter()
+                .collect();
+        }
+        // A block embed's wrapper holds the bare URL as text (the oEmbed HTML is not saved).
+        let wrapper_text = collapse(&text_content(node));
+        let url = node
+            .descendants()
+            .filter_map(|d| d.value().as_element())
+            .find(|e| e.name() == "a")
+            .and_then(|a| a.attr("href"))
+            .map(str::to_string)
+            .or_else(|| {
+                wrapper_text
+                    .split_whitespace()
+                    .find(|w| w.starts_with("http://") || w.starts_with("https://"))
+                    .map(str::to_string)
+            });
+        match url {
+            Some(url) => {
+                let provider = provider.or_else(|| host_provider(&url));
+                vec![Block::Embed {
+                    url,
+                    provider,
+                    title: None,
+                    caption,
+                }]
+            }
+            None if caption.is_empty() => Vec::new(),
+            None => vec![Block::Para { content: caption }],
+        }
+    }
+
+    fn media_embed(
+        &mut self,
+        node: NRef<'_>,
+        el: &Element,
+        provider: Option<String>,
+        caption: Vec<Inline>,
+    ) -> Option<Block> {
+        let src = el
+            .attr("src")
+            .or_else(|| el.attr("data-src"))
+            .or_else(|| el.attr("data-lazy-src"))
+            .map(str::to_string)
+            .or_else(|| {
+                node.descendants()
+                    .filter_map(|d| d.value().as_element())
+                    .find(|e| e.name() == "source")
+                    .and_then(|s| s.attr("src"))
+                    .map(str::to_string)
+            })?;
+        let src = src.trim();
+        if src.is_empty() || is_unsafe_url(src) {
+            return None;
+        }
+        let url = canonical_embed_url(src);
+        let provider = match el.name() {
+            "audio" => Some("Audio".to_string()),
+            "video" => Some("Video".to_string()),
+            _ => provider.or_else(|| host_provider(&url)),
+        };
+        let title = el
+            .attr("title")
+            .map(|t| collapse(t).trim().to_string())
+            .filter(|t| !t.is_empty());
+        Some(Block::Embed {
+            url,
+            provider,
+            title,
+            caption,
+        })
+    }
+}
+
+fn elem_name<'a>(n: NRef<'a>) -> Option<&'a str> {
+    n.value().as_element().map(|e| e.name())
+}
+
+fn has_class(el: &Element, class: &str) -> bool {
+    el.classes().any(|c| c == class)
+}
+
+fn figure_caption_node(node: NRef<'_>) -> Option<NRef<'_>> {
+    node.children().find(|c| match c.value().as_element() {
+        Some(e) => e.name() == "figcaption" || (e.name() == "p" && has_class(e, "wp-caption-text")),
+        None => false,
+    })
+}
+
+fn text_content(node: NRef<'_>) -> String {
+    let mut s = String::new();
+    for d in node.descendants() {
+        if let Node::Text(t) = d.value() {
+            s.push_str(t);
+        }
+    }
+    s
+}
+
+fn pre_text(node: NRef<'_>, out: &mut String) {
+    for c in node.children() {
+        match c.value() {
+            Node::Text(t) => out.push_str(t),
+            Node::Element(e) if e.name() == "br" => out.push('\n'),
+            Node::Element(e) if matches!(e.name(), "script" | "style") => {}
+            Node::Element(_) => pre_text(c, out),
+            _ => {}
+        }
+    }
+}
+
+fn code_lang(el: &Element) -> Option<String> {
+    for c in el.classes() {
+        if let Some(l) = c
+            .strip_prefix("language-")
+            .or_else(|| c.strip_prefix("lang-"))
+        {
+            if !l.is_empty() {
+                return Some(l.to_ascii_lowercase());
+            }
+        }
+    }
+    // SyntaxHighlighter Evolved and friends: class="brush: php; gutter: false".
+    let class = el.attr("class")?;
+    let rest = class.split("brush:").nth(1)?;
+    let lang = rest.split(';').next()?.trim();
+    (!lang.is_empty()).then(|| lang.to_ascii_lowercase())
+}
+
+/// `javascript:`, `vbscript:` and `data:` other than images never become links in the output.
+fn is_unsafe_url(url: &str) -> bool {
+    let lower: String = url
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
+        .take(16)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    lower.starts_with("javascript:")
+        || lower.starts_with("vbscript:")
+        || (lower.starts_with("data:") && !lower.starts_with("data:image/"))
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut t: String = s.chars().take(max).collect();
+    t.push('…');
+    t
+}
+
+/// Reads an `<img>`, preferring lazy-loading attributes over placeholder `src` values.
+pub fn parse_img(el: &Element) -> Option<Image> {
+    let attr = |n: &str| el.attr(n).map(str::trim).filter(|v| !v.is_empty());
+    let src = attr("data-lazy-src")
+        .or_else(|| attr("data-src"))
+        .or_else(|| attr("data-original"))
+        .or_else(|| attr("src"))
+        .unwrap_or("");
+    let srcset = attr("data-lazy-srcset")
+        .or_else(|| attr("data-srcset"))
+        .or_else(|| attr("srcset"))
+        .map(parse_srcset)
+        .unwrap_or_default();
+    if (src.is_empty() || is_unsafe_url(src)) && srcset.is_empty() {
+        return None;
+    }
+    let dim = |n: &str| attr(n).and_then(|v| v.trim_end_matches("px").parse::<u32>().ok());
+    let wp_id = el
+        .classes()
+        .find_map(|c| c.strip_prefix("wp-image-"))
+        .and_then(|n| n.parse().ok());
+    Some(Image {
+        src: if is_unsafe_url(src) {
+            String::new()
+        } else {
+            src.to_string()
+        },
+        srcset,
+        sizes: attr("data-lazy-sizes")
+            .or_else(|| attr("data-sizes"))
+            .or_else(|| attr("sizes"))
+            .map(str::to_string),
+        alt: collapse(el.attr("alt").unwrap_or("")).trim().to_string(),
+        title: attr("title").map(|t| collapse(t).trim().to_string()),
+        width: dim("width"),
+        height: dim("height"),
+        wp_id,
+        local: None,
+    })
+}
+
+/// Parses a `srcset` attribute by the WHATWG algorithm, so URLs containing commas survive.
+pub fn parse_srcset(input: &str) -> Vec<SrcCandidate> {
+    let chars: Vec<char> = input.chars().collect();
+    let mut pos = 0;
+    let mut out = Vec::new();
+    let is_ws = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c');
+    loop {
+        while pos < chars.len() && (is_ws(chars[pos]) || chars[pos] == ',') {
+            pos += 1;
+        }
+        if pos >= chars.len() {
+            return out;
+        }
+        let start = pos;
+        while pos < chars.len() && !is_ws(chars[pos]) {
+            pos += 1;
+        }
+        let mut url: String = chars[start..pos].iter().collect();
+        let mut descriptors = Vec::new();
+        if url.ends_with(',') {
+            while url.ends_with(',') {
+                url.pop();
+            }
+        } else {
+            // Descriptor tokenizer: commas inside parentheses do not end a candidate.
+            while pos < chars.len() && is_ws(chars[pos]) {
+                pos += 1;
+            }
+            let mut current = String::new();
+            let mut in_parens = false;
+            loop {
+                let c = chars.get(pos).copied();
+                match (in_parens, c) {
+                    (_, None) => {
+                        if !current.is_empty() {
+                            descriptors.push(std::mem::take(&mut current));
+                        }
+                        break;
+                    }
+                    (false, Some(',')) => {
+                        pos += 1;
+                        if !current.is_empty() {
+                            descriptors.push(std::mem::take(&mut current));
+                        }
+                        break;
+                    }
+                    (false, Some(c)) if is_ws(c) => {
+                        if !current.is_empty() {
+                            descriptors.push(std::mem::take(&mut current));
+                        }
+                        pos += 1;
+                    }
+                    (false, Some('(')) => {
+                        in_parens = true;
+                        current.push('(');
+                        pos += 1;
+                    }
+                    (true, Some(')')) => {
+                        in_parens = false;
+                        current.push(')');
+                        pos += 1;
+                    }
+                    (_, Some(c)) => {
+                        current.push(c);
+                        pos += 1;
+                    }
+                }
+            }
+        }
+        if url.is_empty() {
+            continue;
+        }
+        let mut cand = SrcCandidate {
+            url,
+            width: None,
+            density: None,
+        };
+        let mut valid = true;
+        for d in &descriptors {
+            if let Some(w) = d.strip_suffix('w') {
+                match w.parse::<u32>() {
+                    Ok(w) if w > 0 && cand.width.is_none() && cand.density.is_none() => {
+                        cand.width = Some(w)
+                    }
+                    _ => valid = false,
+                }
+            } else if let Some(x) = d.strip_suffix('x') {
+                match x.parse::<f32>() {
+                    Ok(x)
+                        if x >= 0.0
+                            && x.is_finite()
+                            && cand.width.is_none()
+                            && cand.density.is_none() =>
+                    {
+                        cand.density = Some(x)
+                    }
+                    _ => valid = false,
+                }
+            } else if d
+                .strip_suffix('h')
+                .is_some_and(|h| h.parse::<u32>().is_ok())
+            {
+                // A height descriptor is allowed but tells us nothing we use.
+            } else {
+                valid = false;
+            }
+        }
+        if valid {
+            out.push(cand);
+        }
+    }
+}
+
+fn provider_name(slug: &str) -> String {
+    match slug {
+        "youtube" => "YouTube".into(),
+        "vimeo" => "Vimeo".into(),
+        "twitter" => "Twitter".into(),
+        "instagram" => "Instagram".into(),
+        "facebook" => "Facebook".into(),
+        "spotify" => "Spotify".into(),
+        "soundcloud" => "SoundCloud".into(),
+        "speaker-deck" => "Speaker Deck".into(),
+        "wordpress-tv" => "WordPress.tv".into(),
+        other => {
+            let mut s = other.replace('-', " ");
+            if let Some(f) = s.get_mut(0..1) {
+                f.make_ascii_uppercase();
+            }
+            s
+        }
+    }
+}
+
+fn url_host(url: &str) -> Option<&str> {
+    let rest = url.split("://").nth(1).or_else(|| url.strip_prefix("//"))?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.rsplit('@').next()?;
+    Some(host.split(':').next().unwrap_or(host))
+}
+
+fn host_provider(url: &str) -> Option<String> {
+    let host = url_host(url)?.trim_start_matches("www.");
+    let known = [
+        ("youtube.com", "YouTube"),
+        ("youtube-nocookie.com", "YouTube"),
+        ("youtu.be", "YouTube"),
+        ("vimeo.com", "Vimeo"),
+        ("player.vimeo.com", "Vimeo"),
+        ("speakerdeck.com", "Speaker Deck"),
+        ("twitter.com", "Twitter"),
+        ("x.com", "X"),
+        ("instagram.com", "Instagram"),
+        ("facebook.com", "Facebook"),
+        ("open.spotify.com", "Spotify"),
+        ("soundcloud.com", "SoundCloud"),
+        ("w.soundcloud.com", "SoundCloud"),
+        ("google.com", "Google"),
+        ("maps.google.com", "Google Maps"),
+    ];
+    known
+        .iter()
+        .find(|(h, _)| host == *h || host.ends_with(&format!(".{h}")))
+        .map(|(_, n)| n.to_string())
+        .or_else(|| Some(host.to_string()).filter(|h| !h.is_empty()))
+}
+
+/// Turns player URLs into the page a reader would open (YouTube and Vimeo embeds).
+fn canonical_embed_url(src: &str) -> String {
+    let src = if src.starts_with("//") {
+        format!("https:{src}")
+    } else {
+        src.to_string()
+    };
+    for prefix in [
+        "https://www.youtube.com/embed/",
+        "https://youtube.com/embed/",
+        "https://www.youtube-nocookie.com/embed/",
+        "http://www.youtube.com/embed/",
+    ] {
+        if let Some(rest) = src.strip_prefix(prefix) {
+            let id = rest.split(['?', '&', '#', '/']).next().unwrap_or("");
+            if !id.is_empty() {
+                return format!("https://www.youtube.com/watch?v={id}");
+            }
+        }
+    }
+    if let Some(rest) = src.strip_prefix("https://player.vimeo.com/video/") {
+        let id = rest.split(['?', '&', '#', '/']).next().unwrap_or("");
+        if !id.is_empty() {
+            return format!("https://vimeo.com/{id}");
+        }
+    }
+    src
+}
+
+/// Collapses HTML whitespace. A run holding a line feed becomes `\n` for now, so that
+/// `normalize` can drop it between two CJK characters (CSS Text's segment-break rule);
+/// any other run becomes one space.
+fn collapse(t: &str) -> String {
+    let mut out = String::with_capacity(t.len());
+    let mut pending: Option<bool> = None;
+    for c in t.chars() {
+        if matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c') {
+            let nl = c == '\n' || c == '\r';
+            pending = Some(pending.unwrap_or(false) || nl);
+        } else {
+            if let Some(nl) = pending.take() {
+                out.push(if nl { '\n' } else { ' ' });
+            }
+            out.push(c);
+        }
+    }
+    if let Some(nl) = pending {
+        out.push(if nl { '\n' } else { ' ' });
+    }
+    out
+}
+
+/// Wide East Asian scripts, between whose characters a line break is not a space.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x2FDF | 0x3000..=0x303F | 0x3040..=0x30FF | 0x3190..=0x31FF
+        | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFF)
+}
+
+struct Norm {
+    prev: Option<char>,
+    pending: Option<bool>,
+}
+
+/// Finishes whitespace across a whole run of inlines: no leading or trailing space, one space
+/// between words wherever the element boundaries fall, none between CJK characters split by a
+/// line break; nested `<strong>` inside `<strong>` is flattened; empty wrappers vanish.
+fn normalize(inlines: Vec<Inline>) -> Vec<Inline> {
+    let mut st = Norm {
+        prev: None,
+        pending: None,
+    };
+    let mut out = norm_seq(inlines, &mut st);
+    // Trailing line breaks say nothing.
+    while matches!(out.last(), Some(Inline::LineBreak)) {
+        out.pop();
+    }
+    while matches!(out.first(), Some(Inline::LineBreak)) {
+        out.remove(0);
+    }
+    out
+}
+
+fn norm_seq(inlines: Vec<Inline>, st: &mut Norm) -> Vec<Inline> {
+    let mut out = Vec::with_capacity(inlines.len());
+    for i in inlines {
+        match i {
+            Inline::Text(t) => {
+                let mut s = String::with_capacity(t.len());
+                for c in t.chars() {
+                    if c == ' ' || c == '\n' {
+                        st.pending = Some(st.pending.unwrap_or(false) || c == '\n');
+                        continue;
+                    }
+                    if let Some(nl) = st.pending.take()
+                        && let Some(p) = st.prev
+                        && !(nl && is_cjk(p) && is_cjk(c))
+                    {
+                        s.push(' ');
+                    }
+                    s.push(c);
+                    st.prev = Some(c);
+                }
+                if !s.is_empty() {
+                    push_text(&mut out, s);
+                }
+            }
+            Inline::LineBreak => {
+                st.pending = None;
+                st.prev = None;
+                out.push(Inline::LineBreak);
+            }
+            Inline::Code(c) => {
+                let c = c.trim().to_string();
+                if c.is_empty() {
+                    continue;
+                }
+                space_before_atom(&mut out, st);
+                st.prev = c.chars().last();
+                out.push(Inline::Code(c));
+            }
+            Inline::NoteRef(l) => {
+                space_before_atom(&mut out, st);
+                st.prev = Some('x');
+                out.push(Inline::NoteRef(l));
+            }
+            Inline::Image(img) => {
+                space_before_atom(&mut out, st);
+                st.prev = Some('x');
+                out.push(Inline::Image(img));
+            }
+            Inline::Strong(c) => wrap_norm(&mut out, c, st, Inline::Strong, |i| match i {
+                Inline::Strong(c) => Ok(c),
+                other => Err(other),
+            }),
+            Inline::Emph(c) => wrap_norm(&mut out, c, st, Inline::Emph, |i| match i {
+                Inline::Emph(c) => Ok(c),
+                other => Err(other),
+            }),
+            Inline::Strike(c) => wrap_norm(&mut out, c, st, Inline::Strike, Err),
+            Inline::Sup(c) => wrap_norm(&mut out, c, st, Inline::Sup, Err),
+            Inline::Sub(c) => wrap_norm(&mut out, c, st, Inline::Sub, Err),
+            Inline::Mark(c) => wrap_norm(&mut out, c, st, Inline::Mark, Err),
+            Inline::Link {
+                url,
+                title,
+                content,
+            } => {
+                let inner = norm_seq(content, st);
+                if !inner.is_empty() {
+                    out.push(Inline::Link {
+                        url,
+                        title,
+                        content: inner,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn push_text(out: &mut Vec<Inline>, s: String) {
+    if let Some(Inline::Text(prev)) = out.last_mut() {
+        prev.push_str(&s);
+    } else {
+        out.push(Inline::Text(s));
+    }
+}
+
+fn space_before_atom(out: &mut Vec<Inline>, st: &mut Norm) {
+    if st.pending.take().is_some() && st.prev.is_some() {
+        push_text(out, " ".into());
+    }
+}
+
+fn wrap_norm(
+    out: &mut Vec<Inline>,
+    content: Vec<Inline>,
+    st: &mut Norm,
+    make: fn(Vec<Inline>) -> Inline,
+    same: fn(Inline) -> Result<Vec<Inline>, Inline>,
+) {
+    // The same emphasis nested inside itself says nothing more: splice the inner content.
+    let mut flat = Vec::with_capacity(content.len());
+    for c in content {
+        match same(c) {
+            Ok(inner) => flat.extend(inner),
+            Err(other) => flat.push(other),
+        }
+    }
+    let inner = norm_seq(flat, st);
+    if inner.iter().any(|i| !matches!(i, Inline::LineBreak)) {
+        out.push(make(inner));
+    } else {
+        out.extend(inner);
+    }
+}
+
+/// A heading wrapped whole in `<strong>`/`<b>` is already strong: unwrap it; line breaks become spaces.
+fn heading_content(content: Vec<Inline>) -> Vec<Inline> {
+    let content = if content.len() == 1 && matches!(content[0], Inline::Strong(_)) {
+        match content.into_iter().next() {
+            Some(Inline::Strong(inner)) => inner,
+            _ => unreachable!("checked above"),
+        }
+    } else {
+        content
+    };
+    let mut out = Vec::with_capacity(content.len());
+    for i in content {
+        match i {
+            Inline::LineBreak => push_text(&mut out, " ".into()),
+            other => out.push(other),
+        }
+    }
+    // Breaks turned into spaces may have left doubles.
+    normalize(out)
+}
+
+/// A paragraph holding nothing but images (each maybe linked) is a figure.
+fn para_or_figure(content: Vec<Inline>) -> Block {
+    let only_images = content.iter().all(|i| match i {
+        Inline::Image(_) | Inline::LineBreak => true,
+        Inline::Text(t) => t.trim().is_empty(),
+        Inline::Link { content, .. } => {
+            content.len() == 1 && matches!(content[0], Inline::Image(_))
+        }
+        _ => false,
+    }) && content
+        .iter()
+        .any(|i| !matches!(i, Inline::Text(_) | Inline::LineBreak));
+    if !only_images {
+        return Block::Para { content };
+    }
+    let mut images = Vec::new();
+    for i in content {
+        match i {
+            Inline::Image(image) => images.push(FigureImage {
+                image,
+                link: None,
+                link_local: None,
+                caption: Vec::new(),
+            }),
+            Inline::Link {
+                url, mut content, ..
+            } => {
+                if let Some(Inline::Image(image)) = content.pop() {
+                    images.push(FigureImage {
+                        image,
+                        link: Some(url),
+                        link_local: None,
+                        caption: Vec::new(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    Block::Figure(Figure {
+        images,
+        caption: Vec::new(),
+    })
+}
+
+const BULLETS: &[char] = &['・', '●', '○', '■', '◆', '•', '◇', '□', '▪', '◼'];
+
+/// The bullet a paragraph line starts with, if it is a pseudo-list line.
+fn starts_with_bullet(content: &[Inline]) -> bool {
+    first_text(content).is_some_and(|t| t.starts_with(BULLETS))
+}
+
+fn first_text(content: &[Inline]) -> Option<&str> {
+    match content.first()? {
+        Inline::Text(t) => Some(t),
+        Inline::Strong(c) | Inline::Emph(c) | Inline::Mark(c) | Inline::Link { content: c, .. } => {
+            first_text(c)
+        }
+        _ => None,
+    }
+}
+
+fn strip_bullet(content: &mut Vec<Inline>) {
+    fn strip(content: &mut Vec<Inline>) -> bool {
+        match content.first_mut() {
+            Some(Inline::Text(t)) => {
+                let rest = t
+                    .trim_start_matches(BULLETS)
+                    .trim_start_matches([' ', '\u{3000}', '\u{a0}'])
+                    .to_string();
+                if rest.is_empty() {
+                    content.remove(0);
+                } else {
+                    *t = rest;
+                }
+                true
+            }
+            Some(Inline::Strong(c))
+            | Some(Inline::Emph(c))
+            | Some(Inline::Mark(c))
+            | Some(Inline::Link { content: c, .. }) => {
+                let done = strip(c);
+                if c.is_empty() {
+                    content.remove(0);
+                }
+                done
+            }
+            _ => false,
+        }
+    }
+    strip(content);
+}
+
+/// Japanese pseudo-lists: paragraphs (or `<br>`-separated lines) beginning with `・`, `●` …
+/// become one bullet list, the glyph removed.
+fn pseudo_lists(blocks: Vec<Block>) -> Vec<Block> {
+    let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
+    let mut pending: Vec<Vec<Block>> = Vec::new();
+    let flush = |out: &mut Vec<Block>, pending: &mut Vec<Vec<Block>>| {
+        if !pending.is_empty() {
+            out.push(Block::List {
+                ordered: false,
+                start: None,
+                items: std::mem::take(pending),
+            });
+        }
+    };
+    for b in blocks {
+        let Block::Para { content } = b else {
+            flush(&mut out, &mut pending);
+            out.push(b);
+            continue;
+        };
+        let lines = split_lines(content);
+        let first_bullet = lines.iter().position(|l| starts_with_bullet(l));
+        match first_bullet {
+            Some(k) if lines[k..].iter().all(|l| starts_with_bullet(l)) => {
+                let mut lines = lines;
+                let items = lines.split_off(k);
+                if !lines.is_empty() {
+                    flush(&mut out, &mut pending);
+                    out.push(Block::Para {
+                        content: join_lines(lines),
+                    });
+                }
+                for mut item in items {
+                    strip_bullet(&mut item);
+                    let item = normalize(item);
+                    pending.push(if item.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![Block::Para { content: item }]
+                    });
+                }
+            }
+            _ => {
+                flush(&mut out, &mut pending);
+                out.push(Block::Para {
+                    content: join_lines(lines),
+                });
+            }
+        }
+    }
+    flush(&mut out, &mut pending);
+    out
+}
+
+fn split_lines(content: Vec<Inline>) -> Vec<Vec<Inline>> {
+    let mut lines = vec![Vec::new()];
+    for i in content {
+        if matches!(i, Inline::LineBreak) {
+            lines.push(Vec::new());
+        } else if let Some(l) = lines.last_mut() {
+            l.push(i);
+        }
+    }
+    lines
+}
+
+fn join_lines(lines: Vec<Vec<Inline>>) -> Vec<Inline> {
+    let mut out = Vec::new();
+    for (n, l) in lines.into_iter().enumerate() {
+        if n > 0 {
+            out.push(Inline::LineBreak);
+        }
+        out.extend(l);
+    }
+    out
+}
+
+/// The inline content of a block, for places that can hold only a line (table cells, titles).
+fn flatten_block_inlines(b: Block, out: &mut Vec<Inline>) {
+    let sep = |out: &mut Vec<Inline>| {
+        if !out.is_empty() {
+            out.push(Inline::Text(" ".into()));
+        }
+    };
+    match b {
+        Block::Para { content } | Block::Heading { content, .. } => out.extend(content),
+        Block::List { items, .. } => {
+            for item in items {
+                for b in item {
+                    sep(out);
+                    flatten_block_inlines(b, out);
+                }
+            }
+        }
+        Block::Quote {
+            blocks,
+            attribution,
+        } => {
+            for b in blocks {
+                sep(out);
+                flatten_block_inlines(b, out);
+            }
+            if !attribution.is_empty() {
+                sep(out);
+                out.extend(attribution);
+            }
+        }
+        Block::Details { summary, blocks } => {
+            out.extend(summary);
+            for b in blocks {
+                sep(out);
+                flatten_block_inlines(b, out);
+            }
+        }
+        Block::Code { text, .. } => out.push(Inline::Code(
+            text.split_whitespace().collect::<Vec<_>>().join(" "),
+        )),
+        Block::Figure(f) => {
+            for fi in f.images {
+                sep(out);
+                let img = Inline::Image(fi.image);
+                out.push(match fi.link {
+                    Some(url) => Inline::Link {
+                        url,
+                        title: None,
+                        content: vec![img],
+                    },
+                    None => img,
+                });
+                if !fi.caption.is_empty() {
+                    sep(out);
+                    out.extend(fi.caption);
+                }
+            }
+            if !f.caption.is_empty() {
+                sep(out);
+                out.extend(f.caption);
+            }
+        }
+        Block::Table(t) => {
+            for row in t.head.into_iter().chain(t.body) {
+                for cell in row {
+                    sep(out);
+                    out.extend(cell);
+                }
+            }
+        }
+        Block::Embed {
+            url,
+            provider,
+            title,
+            caption,
+        } => {
+            let text = title.or(provider).unwrap_or_else(|| url.clone());
+            out.push(Inline::Link {
+                url,
+                title: None,
+                content: vec![Inline::Text(text)],
+            });
+            if !caption.is_empty() {
+                sep(out);
+                out.extend(caption);
+            }
+        }
+        Block::Footnotes { notes } => {
+            for n in notes {
+                for b in n.blocks {
+                    sep(out);
+                    flatten_block_inlines(b, out);
+                }
+            }
+        }
+        Block::Rule => {}
+    }
+}
+
+/// Removes the `↩︎` links a footnote body carries back to its reference.
+fn strip_backlinks(blocks: &mut [Block]) {
+    for b in blocks {
+        if let Block::Para { content } = b {
+            content.retain(|i| match i {
+                Inline::Link { url, content, .. } => {
+                    !(url.starts_with('#')
+                        && crate::model::plain_text(content).trim().starts_with('↩'))
+                }
+                _ => true,
+            });
+            while let Some(Inline::Text(t)) = content.last_mut() {
+                let trimmed = t.trim_end().to_string();
+                if trimmed.is_empty() {
+                    content.pop();
+                } else {
+                    *t = trimmed;
+                    break;
+                }
+            }
+        }
+    }
+}

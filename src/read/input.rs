@@ -1,0 +1,354 @@
+//! Where posts come from: files, folders, stdin; one object, a JSON array (streamed) or NDJSON.
+
+use serde::de::{DeserializeSeed, SeqAccess, Visitor};
+use serde_json::Value;
+use std::fmt;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// Why an input could not be read. Each names the file and says what is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: invalid JSON: {msg}")]
+    Json {
+        path: String,
+        line: usize,
+        column: usize,
+        msg: String,
+    },
+    #[error("{path}: not UTF-8 ({what}); save it as UTF-8 and try again")]
+    Encoding { path: String, what: &'static str },
+    #[error("{path}: no such file or folder")]
+    Missing { path: String },
+    #[error("{path}: the folder holds no .json files")]
+    EmptyFolder { path: String },
+}
+
+/// One JSON value read from an input, or the error that stopped that input.
+pub struct Item {
+    /// The file it came from (`-` for stdin).
+    pub source: String,
+    /// Its position in an array or NDJSON stream; `None` for a file holding one object.
+    pub index: Option<usize>,
+    pub value: Result<Value, InputError>,
+}
+
+/// Files bigger than this are streamed; smaller ones are read whole, which parses faster.
+const SLURP_LIMIT: u64 = 8 << 20;
+
+/// Expands inputs (folders recursively, sorted so that runs are reproducible) into sources.
+pub fn expand(inputs: &[PathBuf]) -> Vec<Result<PathBuf, InputError>> {
+    let mut out = Vec::new();
+    for p in inputs {
+        if p.as_os_str() == "-" {
+            out.push(Ok(p.clone()));
+        } else if p.is_dir() {
+            let mut files = Vec::new();
+            if let Err(e) = walk(p, &mut files) {
+                out.push(Err(e));
+                continue;
+            }
+            if files.is_empty() {
+                out.push(Err(InputError::EmptyFolder {
+                    path: p.display().to_string(),
+                }));
+            }
+            files.sort();
+            out.extend(files.into_iter().map(Ok));
+        } else if p.exists() {
+            out.push(Ok(p.clone()));
+        } else {
+            out.push(Err(InputError::Missing {
+                path: p.display().to_string(),
+            }));
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), InputError> {
+    let rd = std::fs::read_dir(dir).map_err(|source| InputError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    for entry in rd.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        // unpress's own report and hidden folders (.git, our temp files) are not input.
+        if name.starts_with('.') || name == "unpress-report.json" {
+            continue;
+        }
+        let ft = match entry.file_type() {
+            Ok(ft) => ft,
+            Err(_) => continue,
+        };
+        if ft.is_dir() || (ft.is_symlink() && path.is_dir()) {
+            walk(&path, files)?;
+        } else if name.ends_with(".json") || name.ends_with(".ndjson") || name.ends_with(".jsonl") {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Reads every value of one source and hands each to `f`, holding at most one in memory.
+/// Returns `false` if `f` asked to stop.
+pub fn read_source(path: &Path, f: &mut dyn FnMut(Item) -> bool) -> bool {
+    let name = if path.as_os_str() == "-" {
+        "-".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let fail = |f: &mut dyn FnMut(Item) -> bool, e: InputError| {
+        f(Item {
+            source: name.clone(),
+            index: None,
+            value: Err(e),
+        })
+    };
+    let io_err = |source: std::io::Error| InputError::Io {
+        path: name.clone(),
+        source,
+    };
+    if path.as_os_str() == "-" {
+        let stdin = std::io::stdin();
+        let reader = BufReader::with_capacity(1 << 16, stdin.lock());
+        return stream(reader, &name, f);
+    }
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) => return fail(f, io_err(e)),
+    };
+    let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+    if size <= SLURP_LIMIT {
+        let mut buf = Vec::with_capacity(size as usize);
+        let mut file = file;
+        if let Err(e) = file.read_to_end(&mut buf) {
+            return fail(f, io_err(e));
+        }
+        return stream(&buf[..], &name, f);
+    }
+    stream(BufReader::with_capacity(1 << 16, file), &name, f)
+}
+
+fn stream<R: BufRead>(mut reader: R, name: &str, f: &mut dyn FnMut(Item) -> bool) -> bool {
+    let first = match peek_start(&mut reader) {
+        Ok(b) => b,
+        Err(e) => {
+            return f(Item {
+                source: name.to_string(),
+                index: None,
+                value: Err(e.into_input(name)),
+            });
+        }
+    };
+    let json_err = |e: serde_json::Error| InputError::Json {
+        path: name.to_string(),
+        line: e.line(),
+        column: e.column(),
+        msg: clean_msg(&e),
+    };
+    match first {
+        None => f(Item {
+            source: name.to_string(),
+            index: None,
+            value: Err(InputError::Json {
+                path: name.to_string(),
+                line: 1,
+                column: 1,
+                msg: "the file is empty; expected a post object, an array of posts or NDJSON"
+                    .into(),
+            }),
+        }),
+        Some(b'[') => {
+            let mut de = serde_json::Deserializer::from_reader(reader);
+            let mut stopped = false;
+            let seed = EachElement {
+                name,
+                f: &mut *f,
+                stopped: &mut stopped,
+            };
+            let r = seed.deserialize(&mut de).and_then(|_| de.end());
+            if stopped {
+                return false;
+            }
+            match r {
+                Ok(()) => true,
+                Err(e) => f(Item {
+                    source: name.to_string(),
+                    index: None,
+                    value: Err(json_err(e)),
+                }),
+            }
+        }
+        Some(_) => {
+            // One object, or NDJSON: a run of whitespace-separated values.
+            let mut it = serde_json::Deserializer::from_reader(reader).into_iter::<Value>();
+            let first = it.next();
+            let second = it.next();
+            let many = second.is_some();
+            let mut index = 0usize;
+            for v in first.into_iter().chain(second).chain(it) {
+                let item = Item {
+                    source: name.to_string(),
+                    index: many.then_some(index),
+                    value: v.map_err(json_err),
+                };
+                let failed = item.value.is_err();
+                if !f(item) {
+                    return false;
+                }
+                if failed {
+                    // A syntax error leaves the stream at an unknown place: stop this source.
+                    return true;
+                }
+                index += 1;
+            }
+            true
+        }
+    }
+}
+
+/// serde_json's messages end with "at line L column C", which the error already says.
+fn clean_msg(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+enum PeekError {
+    Io(std::io::Error),
+    Encoding(&'static str),
+}
+
+impl PeekError {
+    fn into_input(self, name: &str) -> InputError {
+        match self {
+            PeekError::Io(source) => InputError::Io {
+                path: name.to_string(),
+                source,
+            },
+            PeekError::Encoding(what) => InputError::Encoding {
+                path: name.to_string(),
+                what,
+            },
+        }
+    }
+}
+
+/// Skips a UTF-8 byte-order mark and leading whitespace; returns the first significant byte.
+fn peek_start<R: BufRead>(r: &mut R) -> Result<Option<u8>, PeekError> {
+    let mut first_chunk = true;
+    loop {
+        let buf = r.fill_buf().map_err(PeekError::Io)?;
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        if first_chunk {
+            first_chunk = false;
+            if buf.starts_with(&[0xFF, 0xFE]) || buf.starts_with(&[0xFE, 0xFF]) {
+                return Err(PeekError::Encoding("it is UTF-16"));
+            }
+            if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+                r.consume(3);
+                continue;
+            }
+        }
+        let skip = buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        if skip < buf.len() {
+            let b = buf[skip];
+            r.consume(skip);
+            return Ok(Some(b));
+        }
+        let n = buf.len();
+        r.consume(n);
+    }
+}
+
+/// Deserializes a JSON array one element at a time, handing each to the callback.
+struct EachElement<'a, 'f> {
+    name: &'a str,
+    f: &'a mut (dyn FnMut(Item) -> bool + 'f),
+    stopped: &'a mut bool,
+}
+
+impl<'de> DeserializeSeed<'de> for EachElement<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EachElement<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of posts")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        while let Some(v) = seq.next_element::<Value>()? {
+            let go = (self.f)(Item {
+                source: self.name.to_string(),
+                index: Some(index),
+                value: Ok(v),
+            });
+            if !go {
+                *self.stopped = true;
+                // Drain without keeping anything, so the deserializer ends cleanly.
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                return Ok(());
+            }
+            index += 1;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(bytes: &[u8]) -> Vec<Result<Value, String>> {
+        let mut out = Vec::new();
+        stream(bytes, "t.json", &mut |it| {
+            out.push(it.value.map_err(|e| e.to_string()));
+            true
+        });
+        out
+    }
+
+    #[test]
+    fn array_elements_arrive_one_by_one() {
+        let v = values(b" [ {\"a\":1}, {\"a\":2} ] ");
+        assert_eq!(v.len(), 2);
+    }
+
+    #[test]
+    fn ndjson_and_single_objects_are_read() {
+        assert_eq!(values(b"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n").len(), 3);
+        assert_eq!(values(b"\xEF\xBB\xBF{\"a\":1}").len(), 1);
+    }
+
+    #[test]
+    fn invalid_json_names_line_and_column() {
+        let v = values(b"[{\"a\":1},\n {\"a\" 2}]");
+        let err = v.last().unwrap().as_ref().unwrap_err();
+        assert!(err.starts_with("t.json:2:"), "{err}");
+        assert!(err.contains("expected"), "{err}");
+    }
+
+    #[test]
+    fn utf16_is_refused_with_a_clear_message() {
+        let v = values(b"\xFF\xFE[\x00");
+        assert!(v[0].as_ref().unwrap_err().contains("UTF-16"));
+    }
+}

@@ -1,0 +1,78 @@
+//! `unpress-report.json`: every input post, what became of it, its images and its warnings.
+
+use crate::diag::Warning;
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub unpress: &'static str,
+    pub inputs: Vec<String>,
+    pub layout: String,
+    pub formats: Vec<String>,
+    pub summary: Summary,
+    pub posts: Vec<PostReport>,
+}
+
+#[derive(Debug, Serialize, Default, Clone, Copy)]
+pub struct Summary {
+    pub posts: usize,
+    pub converted: usize,
+    pub failed: usize,
+    pub images_downloaded: usize,
+    pub images_failed: usize,
+    pub warnings: usize,
+}
+
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Converted,
+    Failed,
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct PostReport {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    pub source: String,
+    /// Position in an array or NDJSON file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub outputs: Vec<String>,
+    pub images: Vec<ImageReport>,
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct ImageReport {
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl PostReport {
+    /// Where this post came from, as a person would name it: `file (item 3, post 42)`.
+    pub fn origin(&self) -> String {
+        let mut s = self.source.clone();
+        let mut extra = Vec::new();
+        if let Some(i) = self.index {
+            extra.push(format!("item {}", i + 1));
+        }
+        if let Some(id) = self.id {
+            extra.push(format!("post {id}"));
+        }
+        if !extra.is_empty() {
+            s.push_str(&format!(" ({})", extra.join(", ")));
+        }
+        s
+    }
+}
