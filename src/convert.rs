@@ -121,7 +121,11 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
         let opts = opts.clone();
         let dl = downloader.clone();
         let out_dir = out_dir.clone();
-        workers.push(std::thread::spawn(move || {
+        // Deeply nested posts recurse in the reader and writers: give them room.
+        let builder = std::thread::Builder::new()
+            .name("convert".into())
+            .stack_size(16 << 20);
+        let spawned = builder.spawn(move || {
             loop {
                 let job = match rx.lock().expect("job queue").recv() {
                     Ok(j) => j,
@@ -166,7 +170,9 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
                     return;
                 }
             }
-        }));
+        });
+        workers
+            .push(spawned.map_err(|e| Fatal::Setup(format!("cannot start a worker thread: {e}")))?);
     }
     drop(done_tx);
 

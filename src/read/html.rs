@@ -11,7 +11,7 @@ type NRef<'a> = NodeRef<'a, Node>;
 /// Parses a fragment of rendered HTML (`content.rendered`) into blocks.
 pub fn read_html(html: &str, diag: &mut Diag) -> Vec<Block> {
     let doc = Html::parse_fragment(html);
-    let mut r = Reader { diag };
+    let mut r = Reader { diag, depth: 0 };
     let mut flow = Flow::default();
     r.children(doc.tree.root(), &mut flow);
     finish(flow)
@@ -61,7 +61,12 @@ fn finish(mut flow: Flow) -> Vec<Block> {
 
 struct Reader<'d> {
     diag: &'d mut Diag,
+    /// Element nesting depth, bounded so that hostile markup cannot exhaust the stack.
+    depth: usize,
 }
+
+/// Deeper than this, an element's text is kept and its markup is not.
+const MAX_DEPTH: usize = 96;
 
 const BLOCK_CONTAINERS: &[&str] = &[
     "html",
@@ -111,7 +116,20 @@ impl Reader<'_> {
                     flow.inlines.push(Inline::Text(s));
                 }
             }
-            Node::Element(el) => self.element(node, el, flow),
+            Node::Element(el) if self.depth >= MAX_DEPTH => {
+                self.diag.warn(Warning::Degraded {
+                    element: format!("{} nested over {MAX_DEPTH} deep", el.name()),
+                });
+                let s = collapse(&text_content(node));
+                if !s.is_empty() {
+                    flow.inlines.push(Inline::Text(s));
+                }
+            }
+            Node::Element(el) => {
+                self.depth += 1;
+                self.element(node, el, flow);
+                self.depth -= 1;
+            }
             _ => {}
         }
     }
@@ -153,7 +171,15 @@ impl Reader<'_> {
             }
             "ul" | "ol" | "menu" => {
                 let list = self.list(node, el);
-                flow.push_block(list);
+                // An empty list (a social-links block with no links) has nothing to show.
+                let empty = match &list {
+                    Block::List { items, .. } => items.is_empty(),
+                    Block::Footnotes { notes } => notes.is_empty(),
+                    _ => false,
+                };
+                if !empty {
+                    flow.push_block(list);
+                }
             }
             "dl" => {
                 flow.flush();
@@ -578,8 +604,13 @@ impl Reader<'_> {
         }
         if let Some(m) = first("video").or_else(|| first("audio")) {
             let mel = m.value().as_element().expect("found as element");
+            // A player without a usable source (an inline `data:` video) still keeps its caption.
+            let fallback = (!caption.is_empty()).then(|| Block::Para {
+                content: caption.clone(),
+            });
             return self
                 .media_embed(m, mel, None, caption)
+                .or(fallback)
                 .into_iter()
                 .collect();
         }

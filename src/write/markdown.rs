@@ -394,13 +394,19 @@ fn write_inline(inl: &Inline, ctx: Ctx, out: &mut String, next: Option<char>) {
                 // Markdown cannot nest links: the inner one keeps its text.
                 return write_inlines(content, ctx, out, next);
             }
+            // Spaces at the edges of a link's text belong outside it.
+            let mut content = content.clone();
+            let (mut lead, mut trail) = (String::new(), String::new());
+            peel(&mut content, true, &mut lead, char::is_whitespace);
+            peel(&mut content, false, &mut trail, char::is_whitespace);
+            out.push_str(&lead);
             out.push('[');
             let inner = Ctx {
                 in_link: true,
                 ..ctx
             };
             let mut text = String::new();
-            write_inlines(content, inner, &mut text, Some(']'));
+            write_inlines(&content, inner, &mut text, Some(']'));
             out.push_str(&text);
             out.push_str("](");
             out.push_str(&destination(url));
@@ -411,6 +417,7 @@ fn write_inline(inl: &Inline, ctx: Ctx, out: &mut String, next: Option<char>) {
                 ));
             }
             out.push(')');
+            out.push_str(&trail);
         }
         Inline::Image(img) => out.push_str(&image(img)),
         Inline::LineBreak => {
