@@ -88,9 +88,7 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         .as_ref()
         .map(|p| format!("; details in {}", p.display()))
         .unwrap_or_default();
-    if !args.quiet
-        && (failed || args.verbose || (s.warnings > 0 && s.converted > 0 && args.verbose))
-    {
+    if !args.quiet && (failed || args.verbose) {
         eprintln!(
             "unpress: {} of {} posts converted, {} failed; {} images downloaded, {} failed; {} warnings{}",
             s.converted,

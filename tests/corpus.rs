@@ -5,7 +5,7 @@
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use std::path::{Path, PathBuf};
-use unpress::model::{Block, Document, Inline, plain_text};
+use unpress::model::{Block, Document, plain_text};
 use unpress::read::input::read_source;
 use unpress::write::{WriteOptions, front_matter, markdown};
 

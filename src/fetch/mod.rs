@@ -46,6 +46,9 @@ struct Stored {
     kind: ImageKind,
 }
 
+/// One URL's download, shared by everyone who asks for it.
+type Slot = Arc<OnceCell<Result<Stored, String>>>;
+
 /// Downloads images once each, however many posts or figures use them.
 pub struct Downloader {
     rt: tokio::runtime::Runtime,
@@ -56,7 +59,7 @@ struct Inner {
     client: reqwest::Client,
     opts: FetchOptions,
     sem: Semaphore,
-    cache: Mutex<HashMap<String, Arc<OnceCell<Result<Stored, String>>>>>,
+    cache: Mutex<HashMap<String, Slot>>,
     names: Mutex<HashMap<PathBuf, crate::output::Names>>,
 }
 

@@ -818,10 +818,9 @@ fn code_lang(el: &Element) -> Option<String> {
         if let Some(l) = c
             .strip_prefix("language-")
             .or_else(|| c.strip_prefix("lang-"))
+            && !l.is_empty()
         {
-            if !l.is_empty() {
-                return Some(l.to_ascii_lowercase());
-            }
+            return Some(l.to_ascii_lowercase());
         }
     }
     // SyntaxHighlighter Evolved and friends: class="brush: php; gutter: false".
@@ -1193,18 +1192,16 @@ fn norm_seq(inlines: Vec<Inline>, st: &mut Norm) -> Vec<Inline> {
                 st.prev = Some('x');
                 out.push(Inline::Image(img));
             }
-            Inline::Strong(c) => wrap_norm(&mut out, c, st, Inline::Strong, |i| match i {
-                Inline::Strong(c) => Ok(c),
-                other => Err(other),
+            Inline::Strong(c) => wrap_norm(&mut out, c, st, Inline::Strong, |i| {
+                matches!(i, Inline::Strong(_))
             }),
-            Inline::Emph(c) => wrap_norm(&mut out, c, st, Inline::Emph, |i| match i {
-                Inline::Emph(c) => Ok(c),
-                other => Err(other),
+            Inline::Emph(c) => wrap_norm(&mut out, c, st, Inline::Emph, |i| {
+                matches!(i, Inline::Emph(_))
             }),
-            Inline::Strike(c) => wrap_norm(&mut out, c, st, Inline::Strike, Err),
-            Inline::Sup(c) => wrap_norm(&mut out, c, st, Inline::Sup, Err),
-            Inline::Sub(c) => wrap_norm(&mut out, c, st, Inline::Sub, Err),
-            Inline::Mark(c) => wrap_norm(&mut out, c, st, Inline::Mark, Err),
+            Inline::Strike(c) => wrap_norm(&mut out, c, st, Inline::Strike, |_| false),
+            Inline::Sup(c) => wrap_norm(&mut out, c, st, Inline::Sup, |_| false),
+            Inline::Sub(c) => wrap_norm(&mut out, c, st, Inline::Sub, |_| false),
+            Inline::Mark(c) => wrap_norm(&mut out, c, st, Inline::Mark, |_| false),
             Inline::Link {
                 url,
                 title,
@@ -1243,14 +1240,17 @@ fn wrap_norm(
     content: Vec<Inline>,
     st: &mut Norm,
     make: fn(Vec<Inline>) -> Inline,
-    same: fn(Inline) -> Result<Vec<Inline>, Inline>,
+    same: fn(&Inline) -> bool,
 ) {
     // The same emphasis nested inside itself says nothing more: splice the inner content.
     let mut flat = Vec::with_capacity(content.len());
     for c in content {
-        match same(c) {
-            Ok(inner) => flat.extend(inner),
-            Err(other) => flat.push(other),
+        match c {
+            c if same(&c) => match c {
+                Inline::Strong(inner) | Inline::Emph(inner) => flat.extend(inner),
+                other => flat.push(other),
+            },
+            other => flat.push(other),
         }
     }
     let inner = norm_seq(flat, st);

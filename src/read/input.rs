@@ -194,8 +194,7 @@ fn stream<R: BufRead>(mut reader: R, name: &str, f: &mut dyn FnMut(Item) -> bool
             let first = it.next();
             let second = it.next();
             let many = second.is_some();
-            let mut index = 0usize;
-            for v in first.into_iter().chain(second).chain(it) {
+            for (index, v) in first.into_iter().chain(second).chain(it).enumerate() {
                 let item = Item {
                     source: name.to_string(),
                     index: many.then_some(index),
@@ -209,7 +208,6 @@ fn stream<R: BufRead>(mut reader: R, name: &str, f: &mut dyn FnMut(Item) -> bool
                     // A syntax error leaves the stream at an unknown place: stop this source.
                     return true;
                 }
-                index += 1;
             }
             true
         }

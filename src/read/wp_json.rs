@@ -224,14 +224,13 @@ pub fn media_image(m: &Value) -> Option<Image> {
             if let (Some(url), Some(w)) = (
                 size.get("source_url").and_then(Value::as_str),
                 dim(Some(size), "width"),
-            ) {
-                if !srcset.iter().any(|c: &SrcCandidate| c.url == url) {
-                    srcset.push(SrcCandidate {
-                        url: url.to_string(),
-                        width: Some(w),
-                        density: None,
-                    });
-                }
+            ) && !srcset.iter().any(|c: &SrcCandidate| c.url == url)
+            {
+                srcset.push(SrcCandidate {
+                    url: url.to_string(),
+                    width: Some(w),
+                    density: None,
+                });
             }
         }
     }

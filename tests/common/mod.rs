@@ -1,0 +1,143 @@
+//! Test helpers: the binary, temp folders, and an HTTP server on 127.0.0.1 with scripted answers.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub fn unpress(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_unpress"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run unpress")
+}
+
+pub fn unpress_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_unpress"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run unpress");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+pub fn sample() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/post-2160.json"))
+        .unwrap()
+}
+
+/// A post object with the given id, slug and body.
+pub fn post(id: u64, slug: &str, html: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "slug": slug, "type": "post", "status": "publish",
+        "date": "2024-01-02T03:04:05", "date_gmt": "2024-01-02T03:04:05",
+        "link": format!("https://example.org/{slug}/"),
+        "title": {"rendered": format!("Post {id}")},
+        "content": {"rendered": html}
+    })
+}
+
+pub const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+pub const JPEG: &[u8] = b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0\xff\xd9";
+
+/// What the server answers for one request.
+#[derive(Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+    pub delay: Duration,
+}
+
+impl Reply {
+    pub fn ok(content_type: &'static str, body: &[u8]) -> Self {
+        Reply {
+            status: 200,
+            content_type,
+            body: body.to_vec(),
+            delay: Duration::ZERO,
+        }
+    }
+    pub fn status(status: u16) -> Self {
+        Reply {
+            status,
+            content_type: "text/plain",
+            body: b"error".to_vec(),
+            delay: Duration::ZERO,
+        }
+    }
+}
+
+type Handler = dyn Fn(&str, usize) -> Reply + Send + Sync;
+
+/// A small HTTP/1.1 server on 127.0.0.1; `handler(path, nth_hit_of_that_path)` scripts the answers.
+pub struct Server {
+    pub base: String,
+    hits: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl Server {
+    pub fn start(handler: impl Fn(&str, usize) -> Reply + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let hits: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+        let handler: Arc<Handler> = Arc::new(handler);
+        let h2 = hits.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let hits = h2.clone();
+                let handler = handler.clone();
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).is_err() {
+                        return;
+                    }
+                    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+                    loop {
+                        let mut h = String::new();
+                        if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
+                            break;
+                        }
+                    }
+                    let n = {
+                        let mut m = hits.lock().unwrap();
+                        let c = m.entry(path.clone()).or_insert(0);
+                        *c += 1;
+                        *c
+                    };
+                    let r = handler(&path, n);
+                    std::thread::sleep(r.delay);
+                    let head = format!(
+                        "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        r.status,
+                        r.content_type,
+                        r.body.len()
+                    );
+                    let _ = stream.write_all(head.as_bytes());
+                    let _ = stream.write_all(&r.body);
+                });
+            }
+        });
+        Server { base, hits }
+    }
+
+    pub fn hits(&self, path: &str) -> usize {
+        self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
+}
