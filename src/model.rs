@@ -191,8 +191,8 @@ pub enum Inline {
         title: Option<String>,
         content: Vec<Inline>,
     },
-    /// `<img>` inside running text.
-    Image(Image),
+    /// `<img>` inside running text (boxed: an image is large, most inlines are small).
+    Image(Box<Image>),
     /// `<br>`.
     LineBreak,
     /// A footnote reference (`<sup data-fn>` of the footnotes block, or `<a href="#fn…">`).

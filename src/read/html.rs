@@ -219,7 +219,7 @@ impl Reader<'_> {
             }
             "img" => {
                 if let Some(img) = parse_img(el) {
-                    flow.inlines.push(Inline::Image(img));
+                    flow.inlines.push(Inline::Image(Box::new(img)));
                 }
             }
             "a" => self.link(node, el, flow),
@@ -1093,20 +1093,25 @@ fn canonical_embed_url(src: &str) -> String {
 /// `normalize` can drop it between two CJK characters (CSS Text's segment-break rule);
 /// any other run becomes one space.
 fn collapse(t: &str) -> String {
+    let b = t.as_bytes();
+    let is_ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c');
     let mut out = String::with_capacity(t.len());
-    let mut pending: Option<bool> = None;
-    for c in t.chars() {
-        if matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c') {
-            let nl = c == '\n' || c == '\r';
-            pending = Some(pending.unwrap_or(false) || nl);
-        } else {
-            if let Some(nl) = pending.take() {
-                out.push(if nl { '\n' } else { ' ' });
-            }
-            out.push(c);
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        while i < b.len() && !is_ws(b[i]) {
+            i += 1;
         }
-    }
-    if let Some(nl) = pending {
+        // Whitespace bytes are ASCII, so these are char boundaries.
+        out.push_str(&t[start..i]);
+        if i >= b.len() {
+            break;
+        }
+        let mut nl = false;
+        while i < b.len() && is_ws(b[i]) {
+            nl |= b[i] == b'\n' || b[i] == b'\r';
+            i += 1;
+        }
         out.push(if nl { '\n' } else { ' ' });
     }
     out
@@ -1149,20 +1154,28 @@ fn norm_seq(inlines: Vec<Inline>, st: &mut Norm) -> Vec<Inline> {
     for i in inlines {
         match i {
             Inline::Text(t) => {
+                let b = t.as_bytes();
                 let mut s = String::with_capacity(t.len());
-                for c in t.chars() {
-                    if c == ' ' || c == '\n' {
-                        st.pending = Some(st.pending.unwrap_or(false) || c == '\n');
+                let mut i = 0;
+                while i < b.len() {
+                    if b[i] == b' ' || b[i] == b'\n' {
+                        st.pending = Some(st.pending.unwrap_or(false) || b[i] == b'\n');
+                        i += 1;
                         continue;
                     }
+                    let start = i;
+                    while i < b.len() && b[i] != b' ' && b[i] != b'\n' {
+                        i += 1;
+                    }
+                    let seg = &t[start..i];
                     if let Some(nl) = st.pending.take()
                         && let Some(p) = st.prev
-                        && !(nl && is_cjk(p) && is_cjk(c))
+                        && !(nl && is_cjk(p) && seg.chars().next().is_some_and(is_cjk))
                     {
                         s.push(' ');
                     }
-                    s.push(c);
-                    st.prev = Some(c);
+                    s.push_str(seg);
+                    st.prev = seg.chars().next_back();
                 }
                 if !s.is_empty() {
                     push_text(&mut out, s);
@@ -1301,7 +1314,7 @@ fn para_or_figure(content: Vec<Inline>) -> Block {
     for i in content {
         match i {
             Inline::Image(image) => images.push(FigureImage {
-                image,
+                image: *image,
                 link: None,
                 link_local: None,
                 caption: Vec::new(),
@@ -1311,7 +1324,7 @@ fn para_or_figure(content: Vec<Inline>) -> Block {
             } => {
                 if let Some(Inline::Image(image)) = content.pop() {
                     images.push(FigureImage {
-                        image,
+                        image: *image,
                         link: Some(url),
                         link_local: None,
                         caption: Vec::new(),
@@ -1495,7 +1508,7 @@ fn flatten_block_inlines(b: Block, out: &mut Vec<Inline>) {
         Block::Figure(f) => {
             for fi in f.images {
                 sep(out);
-                let img = Inline::Image(fi.image);
+                let img = Inline::Image(Box::new(fi.image));
                 out.push(match fi.link {
                     Some(url) => Inline::Link {
                         url,

@@ -1,8 +1,6 @@
 //! Where posts come from: files, folders, stdin; one object, a JSON array (streamed) or NDJSON.
 
-use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde_json::Value;
-use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -139,7 +137,7 @@ pub fn read_source(path: &Path, f: &mut dyn FnMut(Item) -> bool) -> bool {
 }
 
 fn stream<R: BufRead>(mut reader: R, name: &str, f: &mut dyn FnMut(Item) -> bool) -> bool {
-    let first = match peek_start(&mut reader) {
+    let (first, start) = match peek_start(&mut reader) {
         Ok(b) => b,
         Err(e) => {
             return f(Item {
@@ -167,27 +165,7 @@ fn stream<R: BufRead>(mut reader: R, name: &str, f: &mut dyn FnMut(Item) -> bool
                     .into(),
             }),
         }),
-        Some(b'[') => {
-            let mut de = serde_json::Deserializer::from_reader(reader);
-            let mut stopped = false;
-            let seed = EachElement {
-                name,
-                f: &mut *f,
-                stopped: &mut stopped,
-            };
-            let r = seed.deserialize(&mut de).and_then(|_| de.end());
-            if stopped {
-                return false;
-            }
-            match r {
-                Ok(()) => true,
-                Err(e) => f(Item {
-                    source: name.to_string(),
-                    index: None,
-                    value: Err(json_err(e)),
-                }),
-            }
-        }
+        Some(b'[') => split_array(reader, name, start, f),
         Some(_) => {
             // One object, or NDJSON: a run of whitespace-separated values.
             let mut it = serde_json::Deserializer::from_reader(reader).into_iter::<Value>();
@@ -243,13 +221,15 @@ impl PeekError {
     }
 }
 
-/// Skips a UTF-8 byte-order mark and leading whitespace; returns the first significant byte.
-fn peek_start<R: BufRead>(r: &mut R) -> Result<Option<u8>, PeekError> {
+/// Skips a UTF-8 byte-order mark and leading whitespace; returns the first significant byte
+/// and where it stands (line, column).
+fn peek_start<R: BufRead>(r: &mut R) -> Result<(Option<u8>, Pos), PeekError> {
     let mut first_chunk = true;
+    let mut pos = Pos { line: 1, col: 1 };
     loop {
         let buf = r.fill_buf().map_err(PeekError::Io)?;
         if buf.is_empty() {
-            return Ok(None);
+            return Ok((None, pos));
         }
         if first_chunk {
             first_chunk = false;
@@ -262,52 +242,243 @@ fn peek_start<R: BufRead>(r: &mut R) -> Result<Option<u8>, PeekError> {
             }
         }
         let skip = buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        for &b in &buf[..skip] {
+            pos.advance(b);
+        }
         if skip < buf.len() {
             let b = buf[skip];
             r.consume(skip);
-            return Ok(Some(b));
+            return Ok((Some(b), pos));
         }
         let n = buf.len();
         r.consume(n);
     }
 }
 
-/// Deserializes a JSON array one element at a time, handing each to the callback.
-struct EachElement<'a, 'f> {
-    name: &'a str,
-    f: &'a mut (dyn FnMut(Item) -> bool + 'f),
-    stopped: &'a mut bool,
+/// A place in the input, 1-based, counted in bytes as serde_json counts columns.
+#[derive(Debug, Clone, Copy)]
+struct Pos {
+    line: usize,
+    col: usize,
 }
 
-impl<'de> DeserializeSeed<'de> for EachElement<'_, '_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
+impl Pos {
+    fn advance(&mut self, b: u8) {
+        if b == b'\n' {
+            self.line += 1;
+            self.col = 1;
+        } else {
+            self.col += 1;
+        }
     }
 }
 
-impl<'de> Visitor<'de> for EachElement<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of posts")
+/// Streams a JSON array: finds each element's bytes with a small string-aware scanner, then
+/// parses that slice alone. Only one element is ever held, and slice parsing is several times
+/// faster than serde_json's reader-based parsing.
+fn split_array<R: BufRead>(
+    mut r: R,
+    name: &str,
+    mut pos: Pos,
+    f: &mut dyn FnMut(Item) -> bool,
+) -> bool {
+    let err_at = |pos: Pos, msg: String| InputError::Json {
+        path: name.to_string(),
+        line: pos.line,
+        column: pos.col,
+        msg,
+    };
+    let fail = |f: &mut dyn FnMut(Item) -> bool, e: InputError| {
+        f(Item {
+            source: name.to_string(),
+            index: None,
+            value: Err(e),
+        })
+    };
+    let mut sc = Scanner {
+        r: &mut r,
+        pos: &mut pos,
+    };
+    // The caller saw `[`.
+    if let Err(e) = sc.next_byte() {
+        return fail(f, io(name, e));
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut index = 0;
-        while let Some(v) = seq.next_element::<Value>()? {
-            let go = (self.f)(Item {
-                source: self.name.to_string(),
-                index: Some(index),
-                value: Ok(v),
-            });
-            if !go {
-                *self.stopped = true;
-                // Drain without keeping anything, so the deserializer ends cleanly.
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+    let mut buf: Vec<u8> = Vec::new();
+    let mut index = 0usize;
+    loop {
+        let b = match sc.skip_ws() {
+            Ok(b) => b,
+            Err(e) => return fail(f, io(name, e)),
+        };
+        match b {
+            None => {
+                return fail(
+                    f,
+                    err_at(
+                        *sc.pos,
+                        "the array is not closed: expected `]` before the end of the file".into(),
+                    ),
+                );
+            }
+            Some(b']') if index == 0 => {
+                let _ = sc.next_byte();
+                break;
+            }
+            Some(_) => {}
+        }
+        let start = *sc.pos;
+        buf.clear();
+        if let Err(e) = sc.take_value(&mut buf) {
+            return fail(f, io(name, e));
+        }
+        let value = serde_json::from_slice::<Value>(&buf).map_err(|e| {
+            // serde_json counts from the element's first byte; count from the file's.
+            let (line, column) = if e.line() <= 1 {
+                (start.line, start.col + e.column().saturating_sub(1))
+            } else {
+                (start.line + e.line() - 1, e.column())
+            };
+            InputError::Json {
+                path: name.to_string(),
+                line,
+                column,
+                msg: clean_msg(&e),
+            }
+        });
+        let failed = value.is_err();
+        if !f(Item {
+            source: name.to_string(),
+            index: Some(index),
+            value,
+        }) {
+            return false;
+        }
+        if failed {
+            return true;
+        }
+        index += 1;
+        match sc.skip_ws() {
+            Ok(Some(b',')) => {
+                let _ = sc.next_byte();
+            }
+            Ok(Some(b']')) => {
+                let _ = sc.next_byte();
+                break;
+            }
+            Ok(Some(c)) => {
+                return fail(
+                    f,
+                    err_at(
+                        *sc.pos,
+                        format!(
+                            "expected `,` or `]` after item {index}, found `{}`",
+                            c as char
+                        ),
+                    ),
+                );
+            }
+            Ok(None) => {
+                return fail(
+                    f,
+                    err_at(
+                        *sc.pos,
+                        "the array is not closed: expected `]` before the end of the file".into(),
+                    ),
+                );
+            }
+            Err(e) => return fail(f, io(name, e)),
+        }
+    }
+    match sc.skip_ws() {
+        Ok(None) => true,
+        Ok(Some(_)) => fail(f, err_at(*sc.pos, "unexpected data after the array".into())),
+        Err(e) => fail(f, io(name, e)),
+    }
+}
+
+fn io(name: &str, source: std::io::Error) -> InputError {
+    InputError::Io {
+        path: name.to_string(),
+        source,
+    }
+}
+
+struct Scanner<'a, R: BufRead> {
+    r: &'a mut R,
+    pos: &'a mut Pos,
+}
+
+impl<R: BufRead> Scanner<'_, R> {
+    fn peek(&mut self) -> std::io::Result<Option<u8>> {
+        Ok(self.r.fill_buf()?.first().copied())
+    }
+    fn next_byte(&mut self) -> std::io::Result<Option<u8>> {
+        let b = self.peek()?;
+        if let Some(b) = b {
+            self.pos.advance(b);
+            self.r.consume(1);
+        }
+        Ok(b)
+    }
+    fn skip_ws(&mut self) -> std::io::Result<Option<u8>> {
+        loop {
+            match self.peek()? {
+                Some(b) if b.is_ascii_whitespace() => {
+                    self.next_byte()?;
+                }
+                other => return Ok(other),
+            }
+        }
+    }
+    /// Copies one value's bytes: up to the `,` or `]` that ends it at depth 0, strings respected.
+    /// Malformed values are copied as they are; the parser then says what is wrong.
+    fn take_value(&mut self, out: &mut Vec<u8>) -> std::io::Result<()> {
+        let mut depth = 0usize;
+        let mut in_str = false;
+        let mut esc = false;
+        loop {
+            let buf = self.r.fill_buf()?;
+            if buf.is_empty() {
                 return Ok(());
             }
-            index += 1;
+            let mut n = 0;
+            let mut done = false;
+            for &b in buf {
+                if in_str {
+                    if esc {
+                        esc = false;
+                    } else if b == b'\\' {
+                        esc = true;
+                    } else if b == b'"' {
+                        in_str = false;
+                    }
+                } else {
+                    match b {
+                        b'"' => in_str = true,
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' if depth > 0 => depth -= 1,
+                        b',' | b']' if depth == 0 => {
+                            done = true;
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                n += 1;
+            }
+            out.extend_from_slice(&buf[..n]);
+            for &b in &buf[..n] {
+                self.pos.advance(b);
+            }
+            self.r.consume(n);
+            if done {
+                // Trailing whitespace of the element is not part of it.
+                while out.last().is_some_and(|b| b.is_ascii_whitespace()) {
+                    out.pop();
+                }
+                return Ok(());
+            }
         }
-        Ok(())
     }
 }
 

@@ -360,7 +360,7 @@ fn write_inline(inl: &Inline, ctx: Ctx, out: &mut String, next: Option<char>) {
     match inl {
         Inline::Text(t) => {
             let start = at_line_start(out);
-            out.push_str(&escape(t, start, ctx.heading || ctx.table));
+            escape_into(out, t, start, ctx.heading || ctx.table);
         }
         Inline::Strong(c) => delimited(c, "**", ctx, out, next),
         Inline::Emph(c) => delimited(c, "*", ctx, out, next),
@@ -606,8 +606,27 @@ fn peel(inner: &mut Vec<Inline>, front: bool, into: &mut String, pred: fn(char) 
 /// the start of a line, `#` and `|` where headings and tables would read them.
 pub fn escape(t: &str, line_start: bool, strict: bool) -> String {
     let mut out = String::with_capacity(t.len() + 8);
-    let chars: Vec<char> = t.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
+    escape_into(&mut out, t, line_start, strict);
+    out
+}
+
+fn escape_into(out: &mut String, t: &str, line_start: bool, strict: bool) {
+    let special = |c: u8| {
+        matches!(
+            c,
+            b'\\' | b'`' | b'*' | b'_' | b'[' | b']' | b'<' | b'~' | b'|' | b'#' | b'&' | b'!'
+        )
+    };
+    let risky_start = line_start
+        && t.bytes()
+            .next()
+            .is_some_and(|c| matches!(c, b'>' | b'-' | b'+' | b'=' | b'0'..=b'9'));
+    if !risky_start && !t.bytes().any(special) {
+        out.push_str(t);
+        return;
+    }
+    let bytes = t.as_bytes();
+    for (i, c) in t.char_indices() {
         let at_start = line_start && i == 0;
         match c {
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '~' | '|' => {
@@ -619,10 +638,10 @@ pub fn escape(t: &str, line_start: bool, strict: bool) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            '&' if looks_like_entity(&chars[i + 1..]) => out.push_str("\\&"),
-            '!' if chars.get(i + 1) == Some(&'[') => out.push_str("\\!"),
+            '&' if looks_like_entity(&t[i + 1..]) => out.push_str("\\&"),
+            '!' if bytes.get(i + 1) == Some(&b'[') => out.push_str("\\!"),
             '.' | ')'
-                if line_start && chars[..i].iter().all(char::is_ascii_digit) && i > 0 && i <= 9 =>
+                if line_start && i > 0 && i <= 9 && bytes[..i].iter().all(u8::is_ascii_digit) =>
             {
                 out.push('\\');
                 out.push(c);
@@ -630,15 +649,14 @@ pub fn escape(t: &str, line_start: bool, strict: bool) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
-fn looks_like_entity(rest: &[char]) -> bool {
-    let body: Vec<&char> = rest.iter().take(33).take_while(|c| **c != ';').collect();
-    !body.is_empty()
-        && body.len() < 33
-        && rest.len() > body.len()
-        && (body[0] == &'#' || body.iter().all(|c| c.is_ascii_alphanumeric()))
+fn looks_like_entity(rest: &str) -> bool {
+    let Some(end) = rest.bytes().take(33).position(|b| b == b';') else {
+        return false;
+    };
+    let body = &rest.as_bytes()[..end];
+    !body.is_empty() && (body[0] == b'#' || body.iter().all(u8::is_ascii_alphanumeric))
 }
 
 #[cfg(test)]
