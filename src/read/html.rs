@@ -30,6 +30,71 @@ pub fn read_inline_html(html: &str, diag: &mut Diag) -> Vec<Inline> {
     out
 }
 
+/// The plain text of a short piece of HTML (a title, an excerpt, a term name): tags stripped,
+/// entities decoded, whitespace collapsed. Markup-free strings skip the HTML parser, whose
+/// set-up costs more than the rest of a title's conversion.
+pub fn html_to_plain(html: &str) -> String {
+    let decoded = if html.contains('<') {
+        None
+    } else {
+        decode_entities(html)
+    };
+    let inlines = match decoded {
+        Some(text) => normalize(vec![Inline::Text(collapse(&text))]),
+        None => read_inline_html(html, &mut Diag::default()),
+    };
+    crate::model::plain_text(&inlines).trim().to_string()
+}
+
+/// Decodes numeric character references and the named ones WordPress emits; `None` when the
+/// text holds one this does not know, so that the full parser decides.
+fn decode_entities(s: &str) -> Option<String> {
+    if !s.contains('&') {
+        return Some(s.to_string());
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let end = rest.bytes().take(12).position(|b| b == b';')?;
+        let name = &rest[1..end];
+        let c = if let Some(num) = name.strip_prefix('#') {
+            let n = match num.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => num.parse::<u32>().ok()?,
+            };
+            char::from_u32(n).filter(|c| *c != '\0')?
+        } else {
+            match name {
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "quot" => '"',
+                "apos" | "#39" => '\'',
+                "nbsp" => '\u{a0}',
+                "hellip" => '…',
+                "ndash" => '–',
+                "mdash" => '—',
+                "lsquo" => '‘',
+                "rsquo" => '’',
+                "ldquo" => '“',
+                "rdquo" => '”',
+                "laquo" => '«',
+                "raquo" => '»',
+                "copy" => '©',
+                "reg" => '®',
+                "trade" => '™',
+                _ => return None,
+            }
+        };
+        out.push(c);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 /// Blocks under construction: finished blocks plus the inline run not yet closed into a paragraph.
 #[derive(Default)]
 struct Flow {
@@ -111,6 +176,10 @@ impl Reader<'_> {
     fn node(&mut self, node: NRef<'_>, flow: &mut Flow) {
         match node.value() {
             Node::Text(t) => {
+                // Whitespace between blocks (WordPress puts newlines between them) says nothing.
+                if flow.inlines.is_empty() && t.bytes().all(|b| b.is_ascii_whitespace()) {
+                    return;
+                }
                 let s = collapse(t);
                 if !s.is_empty() {
                     flow.inlines.push(Inline::Text(s));
@@ -895,12 +964,13 @@ pub fn parse_img(el: &Element) -> Option<Image> {
 
 /// Parses a `srcset` attribute by the WHATWG algorithm, so URLs containing commas survive.
 pub fn parse_srcset(input: &str) -> Vec<SrcCandidate> {
-    let chars: Vec<char> = input.chars().collect();
+    // Every delimiter is ASCII, so bytes can be scanned and slices taken on char boundaries.
+    let chars = input.as_bytes();
     let mut pos = 0;
     let mut out = Vec::new();
-    let is_ws = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c');
+    let is_ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c');
     loop {
-        while pos < chars.len() && (is_ws(chars[pos]) || chars[pos] == ',') {
+        while pos < chars.len() && (is_ws(chars[pos]) || chars[pos] == b',') {
             pos += 1;
         }
         if pos >= chars.len() {
@@ -910,7 +980,7 @@ pub fn parse_srcset(input: &str) -> Vec<SrcCandidate> {
         while pos < chars.len() && !is_ws(chars[pos]) {
             pos += 1;
         }
-        let mut url: String = chars[start..pos].iter().collect();
+        let mut url: String = input[start..pos].to_string();
         let mut descriptors = Vec::new();
         if url.ends_with(',') {
             while url.ends_with(',') {
@@ -921,38 +991,44 @@ pub fn parse_srcset(input: &str) -> Vec<SrcCandidate> {
             while pos < chars.len() && is_ws(chars[pos]) {
                 pos += 1;
             }
-            let mut current = String::new();
+            let mut current: Vec<u8> = Vec::new();
             let mut in_parens = false;
             loop {
                 let c = chars.get(pos).copied();
                 match (in_parens, c) {
                     (_, None) => {
                         if !current.is_empty() {
-                            descriptors.push(std::mem::take(&mut current));
+                            descriptors.push(
+                                String::from_utf8_lossy(&std::mem::take(&mut current)).into_owned(),
+                            );
                         }
                         break;
                     }
-                    (false, Some(',')) => {
+                    (false, Some(b',')) => {
                         pos += 1;
                         if !current.is_empty() {
-                            descriptors.push(std::mem::take(&mut current));
+                            descriptors.push(
+                                String::from_utf8_lossy(&std::mem::take(&mut current)).into_owned(),
+                            );
                         }
                         break;
                     }
                     (false, Some(c)) if is_ws(c) => {
                         if !current.is_empty() {
-                            descriptors.push(std::mem::take(&mut current));
+                            descriptors.push(
+                                String::from_utf8_lossy(&std::mem::take(&mut current)).into_owned(),
+                            );
                         }
                         pos += 1;
                     }
-                    (false, Some('(')) => {
+                    (false, Some(b'(')) => {
                         in_parens = true;
-                        current.push('(');
+                        current.push(b'(');
                         pos += 1;
                     }
-                    (true, Some(')')) => {
+                    (true, Some(b')')) => {
                         in_parens = false;
-                        current.push(')');
+                        current.push(b')');
                         pos += 1;
                     }
                     (_, Some(c)) => {
@@ -1153,6 +1229,22 @@ fn norm_seq(inlines: Vec<Inline>, st: &mut Norm) -> Vec<Inline> {
     let mut out = Vec::with_capacity(inlines.len());
     for i in inlines {
         match i {
+            // Most text needs no change: one space between words, none at the edges.
+            Inline::Text(mut t)
+                if st.pending.is_none()
+                    && !t.starts_with(' ')
+                    && !t.contains('\n')
+                    && !t.is_empty() =>
+            {
+                if t.ends_with(' ') {
+                    t.pop();
+                    st.pending = Some(false);
+                }
+                st.prev = t.chars().next_back();
+                if !t.is_empty() {
+                    push_text(&mut out, t);
+                }
+            }
             Inline::Text(t) => {
                 let b = t.as_bytes();
                 let mut s = String::with_capacity(t.len());

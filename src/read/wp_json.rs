@@ -1,8 +1,8 @@
 //! WordPress REST post objects → `Document`: metadata normalised, `content.rendered` read as HTML.
 
 use crate::diag::{Diag, Warning};
-use crate::model::{Block, Document, Image, Meta, SrcCandidate, plain_text};
-use crate::read::html::{read_html, read_inline_html};
+use crate::model::{Block, Document, Image, Meta, SrcCandidate};
+use crate::read::html::{html_to_plain, read_html};
 use serde_json::Value;
 
 /// Why a JSON value could not be read as a post.
@@ -96,20 +96,11 @@ pub fn read_post(v: &Value, diag: &mut Diag) -> Result<Document, PostError> {
         slug: h.slug,
         ..Meta::default()
     };
-    let mut scratch = Diag::default();
     meta.title = rendered(v, "title")
-        .map(|t| {
-            plain_text(&read_inline_html(t, &mut scratch))
-                .trim()
-                .to_string()
-        })
+        .map(|t| html_to_plain(t))
         .unwrap_or_default();
     meta.excerpt = rendered(v, "excerpt")
-        .map(|t| {
-            plain_text(&read_inline_html(t, &mut scratch))
-                .trim()
-                .to_string()
-        })
+        .map(|t| html_to_plain(t))
         .unwrap_or_default();
     let s = |k: &str| {
         v.get(k)
@@ -145,11 +136,7 @@ pub fn read_post(v: &Value, diag: &mut Diag) -> Result<Document, PostError> {
             .map(|a| {
                 a.iter()
                     .filter_map(|u| u.get("name").and_then(Value::as_str))
-                    .map(|n| {
-                        plain_text(&read_inline_html(n, &mut scratch))
-                            .trim()
-                            .to_string()
-                    })
+                    .map(|n| html_to_plain(n))
                     .filter(|n| !n.is_empty())
                     .collect()
             })
@@ -164,9 +151,7 @@ pub fn read_post(v: &Value, diag: &mut Diag) -> Result<Document, PostError> {
                 let Some(name) = term.get("name").and_then(Value::as_str) else {
                     continue;
                 };
-                let name = plain_text(&read_inline_html(name, &mut scratch))
-                    .trim()
-                    .to_string();
+                let name = html_to_plain(name);
                 match term.get("taxonomy").and_then(Value::as_str) {
                     Some("category") => meta.categories.push(name),
                     Some("post_tag") => meta.tags.push(name),

@@ -394,11 +394,26 @@ fn write_inline(inl: &Inline, ctx: Ctx, out: &mut String, next: Option<char>) {
                 // Markdown cannot nest links: the inner one keeps its text.
                 return write_inlines(content, ctx, out, next);
             }
-            // Spaces at the edges of a link's text belong outside it.
-            let mut content = content.clone();
+            // Spaces at the edges of a link's text belong outside it (copied only when present).
+            let spaced = |i: Option<&Inline>, front: bool| match i {
+                Some(Inline::Text(t)) => {
+                    if front {
+                        t.starts_with(char::is_whitespace)
+                    } else {
+                        t.ends_with(char::is_whitespace)
+                    }
+                }
+                _ => false,
+            };
+            let mut owned;
+            let mut content: &[Inline] = content;
             let (mut lead, mut trail) = (String::new(), String::new());
-            peel(&mut content, true, &mut lead, char::is_whitespace);
-            peel(&mut content, false, &mut trail, char::is_whitespace);
+            if spaced(content.first(), true) || spaced(content.last(), false) {
+                owned = content.to_vec();
+                peel(&mut owned, true, &mut lead, char::is_whitespace);
+                peel(&mut owned, false, &mut trail, char::is_whitespace);
+                content = &owned;
+            }
             out.push_str(&lead);
             out.push('[');
             let inner = Ctx {
@@ -406,7 +421,7 @@ fn write_inline(inl: &Inline, ctx: Ctx, out: &mut String, next: Option<char>) {
                 ..ctx
             };
             let mut text = String::new();
-            write_inlines(&content, inner, &mut text, Some(']'));
+            write_inlines(content, inner, &mut text, Some(']'));
             out.push_str(&text);
             out.push_str("](");
             out.push_str(&destination(url));
@@ -506,6 +521,30 @@ fn is_space(c: Option<char>) -> bool {
 /// (`**注意：**本文` would stay literal; `**注意**：本文` renders). If that still cannot work,
 /// the text is written without the emphasis rather than with stray asterisks.
 fn delimited(content: &[Inline], delim: &str, ctx: Ctx, out: &mut String, next: Option<char>) {
+    // The common case needs no peeling at all: write straight from the model, no copy.
+    let edge = |front: bool| match if front {
+        content.first()
+    } else {
+        content.last()
+    } {
+        Some(Inline::Text(t)) => {
+            if front {
+                t.chars().next()
+            } else {
+                t.chars().next_back()
+            }
+        }
+        _ => None,
+    };
+    let (first, last) = (edge(true), edge(false));
+    let clean = first.is_some_and(|c| !c.is_whitespace() && !is_punct(c))
+        && last.is_some_and(|c| !c.is_whitespace() && !is_punct(c));
+    if clean && !content.is_empty() {
+        out.push_str(delim);
+        write_inlines(content, ctx, out, Some('*'));
+        out.push_str(delim);
+        return;
+    }
     let mut inner: Vec<Inline> = content.to_vec();
     let mut lead = String::new();
     let mut trail = String::new();

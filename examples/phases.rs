@@ -1,0 +1,42 @@
+//! Where the time of one conversion goes, per phase, on a corpus made by `cargo bench`
+//! (UNPRESS_BENCH_DIR=DIR): `cargo run --release --example phases -- DIR/posts.json`.
+
+use std::time::{Duration, Instant};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() {
+    let path = std::env::args().nth(1).expect("usage: phases POSTS.json");
+    let bytes = std::fs::read(&path).expect("read the corpus");
+    let posts: Vec<serde_json::Value> = serde_json::from_slice(&bytes).expect("a JSON array");
+    let o = unpress::write::WriteOptions::default();
+    let (mut parse, mut read, mut md, mut txt) = (
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+    );
+    for p in &posts {
+        let html = p["content"]["rendered"].as_str().unwrap_or("");
+        let t = Instant::now();
+        drop(std::hint::black_box(scraper::Html::parse_fragment(html)));
+        parse += t.elapsed();
+        let t = Instant::now();
+        let doc = unpress::read_post(p).expect("a post").0;
+        read += t.elapsed();
+        let t = Instant::now();
+        std::hint::black_box(unpress::write::render(unpress::write::Format::Md, &doc, &o));
+        md += t.elapsed();
+        let t = Instant::now();
+        std::hint::black_box(unpress::write::render(
+            unpress::write::Format::Txt,
+            &doc,
+            &o,
+        ));
+        txt += t.elapsed();
+    }
+    println!(
+        "html5ever parse {parse:?}\nread_post (parse + walk) {read:?}\nmarkdown {md:?}\ntext {txt:?}"
+    );
+}
