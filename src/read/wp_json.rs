@@ -97,10 +97,10 @@ pub fn read_post(v: &Value, diag: &mut Diag) -> Result<Document, PostError> {
         ..Meta::default()
     };
     meta.title = rendered(v, "title")
-        .map(|t| html_to_plain(t))
+        .map(html_to_plain)
         .unwrap_or_default();
     meta.excerpt = rendered(v, "excerpt")
-        .map(|t| html_to_plain(t))
+        .map(html_to_plain)
         .unwrap_or_default();
     let s = |k: &str| {
         v.get(k)
@@ -136,7 +136,7 @@ pub fn read_post(v: &Value, diag: &mut Diag) -> Result<Document, PostError> {
             .map(|a| {
                 a.iter()
                     .filter_map(|u| u.get("name").and_then(Value::as_str))
-                    .map(|n| html_to_plain(n))
+                    .map(html_to_plain)
                     .filter(|n| !n.is_empty())
                     .collect()
             })
