@@ -58,7 +58,7 @@ fn figure(r: &mut Lcg, n: u64, link: bool) -> String {
     } else {
         img
     };
-    let cap = if r.next() % 2 == 0 {
+    let cap = if r.next().is_multiple_of(2) {
         format!(
             "<figcaption class=\"wp-element-caption\">{}</figcaption>",
             r.pick(JA)

@@ -96,9 +96,7 @@ pub fn read_post(v: &Value, diag: &mut Diag) -> Result<Document, PostError> {
         slug: h.slug,
         ..Meta::default()
     };
-    meta.title = rendered(v, "title")
-        .map(html_to_plain)
-        .unwrap_or_default();
+    meta.title = rendered(v, "title").map(html_to_plain).unwrap_or_default();
     meta.excerpt = rendered(v, "excerpt")
         .map(html_to_plain)
         .unwrap_or_default();
