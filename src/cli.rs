@@ -1,6 +1,6 @@
 //! Command-line definitions, and their translation into plain option structs.
 
-use crate::convert::{ConvertOptions, Layout, Sink};
+use crate::convert::{ConvertOptions, Layout, Messages, Sink};
 use crate::fetch::FetchOptions;
 use crate::write::{Format, WriteOptions, front_matter};
 use clap::{Args, Parser, Subcommand};
@@ -154,6 +154,13 @@ impl ConvertArgs {
                 links_in_text: self.links,
             },
             progress: !self.quiet,
+            messages: if self.quiet {
+                Messages::Quiet
+            } else if self.verbose || self.strict {
+                Messages::Verbose
+            } else {
+                Messages::Normal
+            },
         })
     }
 }

@@ -42,6 +42,7 @@ pub struct ConvertOptions {
     pub fetch: FetchOptions,
     pub write: WriteOptions,
     pub progress: bool,
+    pub messages: Messages,
 }
 
 /// A failure that stops the whole run (exit status 2).
@@ -58,8 +59,10 @@ pub enum Fatal {
 
 /// What a run did, for the summary and the exit status.
 pub struct Outcome {
-    pub report: Report,
+    pub summary: Summary,
     pub report_path: Option<PathBuf>,
+    /// The first few skipped items and why, for when nothing was converted.
+    pub skipped_examples: Vec<String>,
 }
 
 /// One unit of work handed from the reader to a worker.
@@ -177,73 +180,84 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
     drop(done_tx);
 
     let bar = progress_bar(opts.progress);
-    let mut results: BTreeMap<usize, PostReport> = BTreeMap::new();
-    let mut pending_out: BTreeMap<usize, Option<String>> = BTreeMap::new();
-    let mut next_out = 0usize;
+    let mut report = match &out_dir {
+        Some(dir) => Some(
+            ReportWriter::create(dir, &opts).map_err(|source| Fatal::Output {
+                path: dir.join("unpress-report.json").display().to_string(),
+                source,
+            })?,
+        ),
+        None => None,
+    };
+    let mut summary = Summary::default();
+    let mut skipped_examples = Vec::new();
+    // Workers finish out of order; reports (and stdout) go out in input order, and are then
+    // dropped: memory stays flat however many posts stream through.
+    let mut pending: BTreeMap<usize, Done> = BTreeMap::new();
+    let mut next = 0usize;
     let stdout = std::io::stdout();
     let mut stdout_ok = true;
+    let mut report_err = None;
     for done in done_rx {
         bar.inc(1);
-        if matches!(opts.sink, Sink::Stdout) {
-            // Posts reach stdout in input order, whatever order the workers finish in.
-            pending_out.insert(done.seq, done.stdout);
-            while let Some(s) = pending_out.remove(&next_out) {
-                if let Some(s) = s
-                    && stdout_ok
-                {
-                    let mut lock = stdout.lock();
-                    // A closed pipe (`| head`) is not an error: stop writing, keep converting.
-                    if lock.write_all(s.as_bytes()).is_err() || lock.flush().is_err() {
-                        stdout_ok = false;
-                    }
+        pending.insert(done.seq, done);
+        while let Some(done) = pending.remove(&next) {
+            next += 1;
+            if let Some(s) = &done.stdout
+                && stdout_ok
+            {
+                let mut lock = stdout.lock();
+                // A closed pipe (`| head`) is not an error: stop writing, keep converting.
+                if lock.write_all(s.as_bytes()).is_err() || lock.flush().is_err() {
+                    stdout_ok = false;
                 }
-                next_out += 1;
+            }
+            let p = &done.report;
+            summary.posts += 1;
+            match p.status {
+                Status::Converted => summary.converted += 1,
+                Status::Skipped => summary.skipped += 1,
+                Status::Failed => summary.failed += 1,
+            }
+            summary.images_downloaded += p.images.iter().filter(|i| i.file.is_some()).count();
+            summary.images_failed += p.images.iter().filter(|i| i.error.is_some()).count();
+            summary.warnings += p.warnings.len();
+            if p.status == Status::Skipped && skipped_examples.len() < 10 {
+                skipped_examples.push(format!(
+                    "{}: {}",
+                    p.origin(),
+                    p.error.as_deref().unwrap_or("")
+                ));
+            }
+            let lines = messages(p, opts.messages);
+            if !lines.is_empty() {
+                bar.suspend(|| {
+                    for l in &lines {
+                        eprintln!("{l}");
+                    }
+                });
+            }
+            if let Some(w) = report.as_mut()
+                && report_err.is_none()
+                && let Err(e) = w.post(p)
+            {
+                report_err = Some(e);
             }
         }
-        results.insert(done.seq, done.report);
     }
     bar.finish_and_clear();
     let _ = reader.join();
     for w in workers {
         let _ = w.join();
     }
-
-    let posts: Vec<PostReport> = results.into_values().collect();
-    let mut summary = Summary {
-        posts: posts.len(),
-        ..Summary::default()
-    };
-    for p in &posts {
-        match p.status {
-            Status::Converted => summary.converted += 1,
-            Status::Failed => summary.failed += 1,
-        }
-        summary.images_downloaded += p.images.iter().filter(|i| i.file.is_some()).count();
-        summary.images_failed += p.images.iter().filter(|i| i.error.is_some()).count();
-        summary.warnings += p.warnings.len();
-    }
-    let report = Report {
-        unpress: env!("CARGO_PKG_VERSION"),
-        inputs: opts
-            .inputs
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect(),
-        layout: format!("{:?}", opts.layout).to_lowercase(),
-        formats: opts
-            .formats
-            .iter()
-            .map(|f| f.extension().to_string())
-            .collect(),
-        summary,
-        posts,
-    };
-    let report_path = match &out_dir {
-        Some(dir) => {
-            let path = dir.join("unpress-report.json");
-            let mut bytes = serde_json::to_vec_pretty(&report).unwrap_or_default();
-            bytes.push(b'\n');
-            write_atomic(&path, &bytes).map_err(|source| Fatal::Output {
+    let report_path = match report {
+        Some(w) => {
+            let path = w.path.clone();
+            let result = match report_err {
+                Some(e) => Err(e),
+                None => w.finish(&summary),
+            };
+            result.map_err(|source| Fatal::Output {
                 path: path.display().to_string(),
                 source,
             })?;
@@ -252,9 +266,109 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
         None => None,
     };
     Ok(Outcome {
-        report,
+        summary,
         report_path,
+        skipped_examples,
     })
+}
+
+/// How much to say about each post as it finishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Messages {
+    /// Errors only.
+    Quiet,
+    /// Errors and images that failed.
+    Normal,
+    /// Errors, failed images and every warning.
+    Verbose,
+}
+
+fn messages(p: &PostReport, level: Messages) -> Vec<String> {
+    let mut out = Vec::new();
+    match p.status {
+        Status::Failed => out.push(format!(
+            "error: {}: {}",
+            p.origin(),
+            p.error.as_deref().unwrap_or("failed")
+        )),
+        Status::Skipped if level == Messages::Verbose => out.push(format!(
+            "skipped: {}: {}",
+            p.origin(),
+            p.error.as_deref().unwrap_or("")
+        )),
+        _ => {}
+    }
+    if level == Messages::Quiet {
+        return out;
+    }
+    for w in &p.warnings {
+        match w {
+            Warning::ImageFailed { url, reason } => {
+                out.push(format!("warning: {}: image {url}: {reason}", p.origin()))
+            }
+            other if level == Messages::Verbose => {
+                out.push(format!("warning: {}: {other}", p.origin()))
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Writes `unpress-report.json` as posts finish, to a temporary file renamed at the end.
+struct ReportWriter {
+    file: std::io::BufWriter<std::fs::File>,
+    tmp: PathBuf,
+    path: PathBuf,
+    first: bool,
+}
+
+impl ReportWriter {
+    fn create(dir: &Path, opts: &ConvertOptions) -> std::io::Result<Self> {
+        let path = dir.join("unpress-report.json");
+        let tmp = crate::output::temp_path(&path);
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        let head = Report {
+            unpress: env!("CARGO_PKG_VERSION"),
+            inputs: opts
+                .inputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+            layout: format!("{:?}", opts.layout).to_lowercase(),
+            formats: opts
+                .formats
+                .iter()
+                .map(|f| f.extension().to_string())
+                .collect(),
+        };
+        let mut head_json = serde_json::to_string_pretty(&head).map_err(std::io::Error::other)?;
+        // Reopen the object to append the streamed posts and the summary.
+        head_json.truncate(head_json.trim_end().len() - 1);
+        let head_json = head_json.trim_end().to_string();
+        write!(file, "{head_json},\n  \"posts\": [")?;
+        Ok(ReportWriter {
+            file,
+            tmp,
+            path,
+            first: true,
+        })
+    }
+
+    fn post(&mut self, p: &PostReport) -> std::io::Result<()> {
+        self.file
+            .write_all(if self.first { b"\n    " } else { b",\n    " })?;
+        self.first = false;
+        serde_json::to_writer(&mut self.file, p).map_err(std::io::Error::other)
+    }
+
+    fn finish(mut self, summary: &Summary) -> std::io::Result<()> {
+        let s = serde_json::to_string(summary).map_err(std::io::Error::other)?;
+        write!(self.file, "\n  ],\n  \"summary\": {s}\n}}\n")?;
+        self.file.flush()?;
+        drop(self.file);
+        std::fs::rename(&self.tmp, &self.path)
+    }
 }
 
 fn progress_bar(enabled: bool) -> indicatif::ProgressBar {
@@ -286,12 +400,16 @@ fn prepare_output(p: &Path) -> Result<(), Fatal> {
 }
 
 fn read_all(opts: &ConvertOptions, tx: mpsc::SyncSender<Job>) {
-    let mut names = Names::default();
+    let mut planner = Planner::default();
     // Names the output folder already uses for its own files.
-    names.claim_exact("unpress-report.json");
-    names.claim_exact("images");
+    planner.names.claim_exact("unpress-report.json");
+    planner.names.claim_exact("images");
     let mut seq = 0usize;
-    for src in input::expand(&opts.inputs) {
+    let out_dir = match &opts.sink {
+        Sink::Folder(p) => Some(p.as_path()),
+        Sink::Stdout => None,
+    };
+    for src in input::expand(&opts.inputs, out_dir) {
         let path = match src {
             Ok(p) => p,
             Err(e) => {
@@ -301,7 +419,7 @@ fn read_all(opts: &ConvertOptions, tx: mpsc::SyncSender<Job>) {
             }
         };
         let go = input::read_source(&path, &mut |item: Item| {
-            let job = plan(item, seq, &mut names);
+            let job = plan(item, seq, &mut planner);
             seq += 1;
             tx.send(job).is_ok()
         });
@@ -338,18 +456,49 @@ fn failed(source: String, index: Option<usize>, id: Option<u64>, error: String) 
 }
 
 /// Checks an item is a post and gives it a unique, safe output name.
-fn plan(item: Item, seq: usize, names: &mut Names) -> Job {
+/// What the reader remembers to name outputs: names taken, and posts already seen.
+#[derive(Default)]
+struct Planner {
+    names: Names,
+    seen: HashMap<(String, u64), String>,
+}
+
+fn plan(item: Item, seq: usize, planner: &mut Planner) -> Job {
     let value = match item.value {
         Ok(v) => v,
         Err(e) => return Job::Failed(seq, failed_input(&e)),
     };
+    let id = value.get("id").and_then(Value::as_u64);
     let head = match wp_json::head(&value) {
         Ok(h) => h,
-        Err(e) => {
-            let id = value.get("id").and_then(Value::as_u64);
-            return Job::Failed(seq, failed(item.source, item.index, id, e.to_string()));
+        Err(e @ wp_json::PostError::OtherObject(_)) => {
+            let mut r = failed(item.source, item.index, id, e.to_string());
+            r.status = Status::Skipped;
+            return Job::Failed(seq, r);
         }
+        Err(e) => return Job::Failed(seq, failed(item.source, item.index, id, e.to_string())),
     };
+    // A mirror or an export often holds a post twice (a listing and the single item): the first
+    // copy is converted, later ones are reported as duplicates rather than renamed copies.
+    let origin = |source: &str, index: Option<usize>| match index {
+        Some(i) => format!("{source} (item {})", i + 1),
+        None => source.to_string(),
+    };
+    if let Some(id) = head.id {
+        let key = (head.kind.clone(), id);
+        if let Some(first) = planner.seen.get(&key) {
+            let mut r = failed(
+                item.source,
+                item.index,
+                Some(id),
+                format!("duplicate of {} {id} in {first}", head.kind),
+            );
+            r.status = Status::Skipped;
+            return Job::Failed(seq, r);
+        }
+        planner.seen.insert(key, origin(&item.source, item.index));
+    }
+    let names = &mut planner.names;
     let safe = safe_component(&head.slug);
     let fallback = match head.id {
         Some(id) => format!("{}-{id}", safe_component(&head.kind)),

@@ -3,7 +3,6 @@
 use clap::{CommandFactory, Parser};
 use std::process::ExitCode;
 use unpress::cli::{Cli, Command, ConvertArgs};
-use unpress::report::Status;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -52,36 +51,8 @@ fn convert(args: &ConvertArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let r = &outcome.report;
-    let s = r.summary;
-    for p in &r.posts {
-        if p.status == Status::Failed {
-            eprintln!(
-                "error: {}: {}",
-                p.origin(),
-                p.error.as_deref().unwrap_or("failed")
-            );
-        }
-    }
-    if !args.quiet {
-        for p in &r.posts {
-            for img in p.images.iter().filter(|i| i.error.is_some()) {
-                eprintln!(
-                    "warning: {}: image {}: {}",
-                    p.origin(),
-                    img.url,
-                    img.error.as_deref().unwrap_or("")
-                );
-            }
-            if args.verbose || args.strict {
-                for w in &p.warnings {
-                    if !matches!(w, unpress::diag::Warning::ImageFailed { .. }) {
-                        eprintln!("warning: {}: {w}", p.origin());
-                    }
-                }
-            }
-        }
-    }
+    // Each post's errors and warnings were printed as it finished; here, the totals.
+    let s = outcome.summary;
     let failed = s.failed > 0 || s.images_failed > 0 || (args.strict && s.warnings > 0);
     let report_note = outcome
         .report_path
@@ -90,9 +61,11 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         .unwrap_or_default();
     if !args.quiet && (failed || args.verbose) {
         eprintln!(
-            "unpress: {} of {} posts converted, {} failed; {} images downloaded, {} failed; {} warnings{}",
+            "unpress: {} of {} items converted, {} skipped (not posts, or duplicates), {} failed; \
+             {} images downloaded, {} failed; {} warnings{}",
             s.converted,
             s.posts,
+            s.skipped,
             s.failed,
             s.images_downloaded,
             s.images_failed,
@@ -100,8 +73,11 @@ fn convert(args: &ConvertArgs) -> ExitCode {
             report_note
         );
     }
-    if s.posts == 0 {
+    if s.converted == 0 && s.failed == 0 {
         eprintln!("unpress: no posts found in the input");
+        for line in &outcome.skipped_examples {
+            eprintln!("skipped: {line}");
+        }
         return ExitCode::from(1);
     }
     if failed {

@@ -3,20 +3,21 @@
 use crate::diag::Warning;
 use serde::Serialize;
 
+/// The report's head; `posts` (one `PostReport` each, in input order) and `summary` follow it,
+/// written as posts finish so that memory does not grow with the number of posts.
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub unpress: &'static str,
     pub inputs: Vec<String>,
     pub layout: String,
     pub formats: Vec<String>,
-    pub summary: Summary,
-    pub posts: Vec<PostReport>,
 }
 
 #[derive(Debug, Serialize, Default, Clone, Copy)]
 pub struct Summary {
     pub posts: usize,
     pub converted: usize,
+    pub skipped: usize,
     pub failed: usize,
     pub images_downloaded: usize,
     pub images_failed: usize,
@@ -27,6 +28,8 @@ pub struct Summary {
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Converted,
+    /// Not a post (a term, user or media object), or a second copy of a post already converted.
+    Skipped,
     Failed,
 }
 
@@ -68,7 +71,7 @@ impl PostReport {
             extra.push(format!("item {}", i + 1));
         }
         if let Some(id) = self.id {
-            extra.push(format!("post {id}"));
+            extra.push(format!("id {id}"));
         }
         if !extra.is_empty() {
             s.push_str(&format!(" ({})", extra.join(", ")));

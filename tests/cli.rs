@@ -67,6 +67,43 @@ fn json_that_is_not_a_post_says_so_naming_the_file() {
         e.contains("terms.json") && e.contains("not a post") && e.contains("category"),
         "{e}"
     );
+    assert!(e.contains("no posts found"), "{e}");
+}
+
+#[test]
+fn terms_users_and_duplicates_in_a_folder_are_skipped_not_failed() {
+    let d = tmp();
+    let p = post(5, "a", "<p>x</p>");
+    write(
+        d.path(),
+        "1-posts.json",
+        serde_json::json!([p.clone()]).to_string(),
+    );
+    write(d.path(), "2-post-5.json", p.to_string());
+    write(
+        d.path(),
+        "3-users.json",
+        r#"[{"id": 1, "name": "Ann", "avatar_urls": {}}]"#,
+    );
+    let out = d.path().join("o");
+    let o = unpress(&[
+        "convert",
+        d.path().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-v",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let e = text(&o.stderr);
+    assert!(
+        e.contains("duplicate of post 5 in") && e.contains("1-posts.json (item 1)"),
+        "{e}"
+    );
+    assert!(
+        e.contains("3-users.json") && e.contains("it is a user"),
+        "{e}"
+    );
+    assert!(out.join("a/index.md").exists() && !out.join("a-5").exists());
 }
 
 #[test]
@@ -128,10 +165,13 @@ fn one_bad_post_does_not_stop_the_batch() {
     assert!(out.join("good/index.md").exists() && out.join("also-good/index.md").exists());
     let e = text(&o.stderr);
     assert!(
-        e.contains("batch.json (item 2, post 2)") && e.contains("no content.rendered"),
+        e.contains("batch.json (item 2, id 2)") && e.contains("no content.rendered"),
         "{e}"
     );
-    assert!(e.contains("2 of 3 posts converted, 1 failed"), "{e}");
+    assert!(
+        e.contains("2 of 3 items converted, 0 skipped (not posts, or duplicates), 1 failed"),
+        "{e}"
+    );
     let r: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("unpress-report.json")).unwrap()).unwrap();
     let statuses: Vec<&str> = r["posts"]

@@ -41,14 +41,16 @@ pub struct Item {
 const SLURP_LIMIT: u64 = 8 << 20;
 
 /// Expands inputs (folders recursively, sorted so that runs are reproducible) into sources.
-pub fn expand(inputs: &[PathBuf]) -> Vec<Result<PathBuf, InputError>> {
+/// `skip` is a folder never to descend into: the output folder, when it lies inside an input.
+pub fn expand(inputs: &[PathBuf], skip: Option<&Path>) -> Vec<Result<PathBuf, InputError>> {
+    let skip = skip.and_then(|p| p.canonicalize().ok());
     let mut out = Vec::new();
     for p in inputs {
         if p.as_os_str() == "-" {
             out.push(Ok(p.clone()));
         } else if p.is_dir() {
             let mut files = Vec::new();
-            if let Err(e) = walk(p, &mut files) {
+            if let Err(e) = walk(p, &mut files, skip.as_deref()) {
                 out.push(Err(e));
                 continue;
             }
@@ -70,7 +72,7 @@ pub fn expand(inputs: &[PathBuf]) -> Vec<Result<PathBuf, InputError>> {
     out
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), InputError> {
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, skip: Option<&Path>) -> Result<(), InputError> {
     let rd = std::fs::read_dir(dir).map_err(|source| InputError::Io {
         path: dir.display().to_string(),
         source,
@@ -88,7 +90,10 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), InputError> {
             Err(_) => continue,
         };
         if ft.is_dir() || (ft.is_symlink() && path.is_dir()) {
-            walk(&path, files)?;
+            if skip.is_some() && path.canonicalize().ok().as_deref() == skip {
+                continue;
+            }
+            walk(&path, files, skip)?;
         } else if name.ends_with(".json") || name.ends_with(".ndjson") || name.ends_with(".jsonl") {
             files.push(path);
         }

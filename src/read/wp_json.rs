@@ -10,6 +10,10 @@ use serde_json::Value;
 pub enum PostError {
     #[error("not a post: {0}")]
     NotAPost(String),
+    /// Another kind of WordPress object (a term, a user, a media item): not an error in a
+    /// folder that mirrors a site, so it is skipped rather than failed.
+    #[error("not a post: it is a {0}")]
+    OtherObject(&'static str),
 }
 
 /// The cheap part of reading a post, done before any HTML is parsed: enough to name its output.
@@ -32,13 +36,21 @@ pub fn head(v: &Value) -> Result<PostHead, PostError> {
         )));
     }
     if rendered(v, "content").is_none() {
-        let hint = if obj.contains_key("taxonomy") {
-            " (it looks like a category or tag)"
+        let other = if obj.contains_key("taxonomy") {
+            Some("category or tag")
         } else if obj.contains_key("media_type") || obj.contains_key("source_url") {
-            " (it looks like a media item)"
+            Some("media item")
         } else if obj.contains_key("avatar_urls") || obj.contains_key("capabilities") {
-            " (it looks like a user)"
-        } else if obj.get("content").and_then(|c| c.get("raw")).is_some() {
+            Some("user")
+        } else if obj.contains_key("rest_base") && obj.contains_key("slug") {
+            Some("post type or taxonomy description")
+        } else {
+            None
+        };
+        if let Some(kind) = other {
+            return Err(PostError::OtherObject(kind));
+        }
+        let hint = if obj.get("content").and_then(|c| c.get("raw")).is_some() {
             " (it has content.raw only: fetch it with context=view)"
         } else {
             ""
