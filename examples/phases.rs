@@ -36,6 +36,21 @@ fn main() {
         ));
         txt += t.elapsed();
     }
+    let t = Instant::now();
+    for p in &posts {
+        use html5ever::tendril::TendrilSink;
+        let html = p["content"]["rendered"].as_str().unwrap_or("");
+        let dom = html5ever::parse_fragment(
+            markup5ever_rcdom::RcDom::default(),
+            Default::default(),
+            html5ever::QualName::new(None, html5ever::ns!(html), html5ever::local_name!("body")),
+            Vec::new(),
+            false,
+        )
+        .one(html);
+        drop(std::hint::black_box(dom));
+    }
+    println!("html5ever parse into RcDom {:?}", t.elapsed());
     println!(
         "html5ever parse {parse:?}\nread_post (parse + walk) {read:?}\nmarkdown {md:?}\ntext {txt:?}"
     );

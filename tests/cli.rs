@@ -354,9 +354,9 @@ fn front_matter_yaml_and_toml_read_back_exactly() {
         assert_eq!(o.status.code(), Some(0));
         match python_parses(code, &text(&o.stdout)) {
             Some(title) => assert_eq!(title, HOSTILE_TITLE, "{style}"),
-            None => {
-                eprintln!("notice: python3 module for {style} missing; {style} parse check skipped")
-            }
+            None => common::notice(&format!(
+                "python3 module for {style} missing; {style} parse check skipped"
+            )),
         }
     }
 }

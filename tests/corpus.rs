@@ -3,6 +3,8 @@
 //! the model, shows every visible word of the source HTML, and contains no raw HTML.
 //! Skipped with a notice when `../shared/corpus` is absent, so a bare clone still passes.
 
+mod common;
+
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use std::path::{Path, PathBuf};
 use unpress::model::{Block, Document, plain_text};
@@ -16,7 +18,7 @@ fn corpus(sub: &str) -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("notice: {} is absent; corpus test skipped", p.display());
+        common::notice(&format!("{} is absent; corpus test skipped", p.display()));
         None
     }
 }

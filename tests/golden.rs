@@ -1,6 +1,8 @@
 //! Golden files for the shipped sample: Markdown, plain text and the JSON model, reviewed by eye.
 //! Regenerate with `UNPRESS_BLESS=1 cargo test --test golden` and review the diff.
 
+mod common;
+
 use std::path::Path;
 use unpress::write::{Format, WriteOptions, render};
 
@@ -68,10 +70,10 @@ fn sample_is_copied_byte_for_byte_from_the_seed() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let seed = root.join("../shared/seeds/post-2160.json");
     if !seed.exists() {
-        eprintln!(
-            "notice: {} is absent; seed comparison skipped",
+        common::notice(&format!(
+            "{} is absent; seed comparison skipped",
             seed.display()
-        );
+        ));
         return;
     }
     assert_eq!(

@@ -141,3 +141,10 @@ impl Server {
         self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
     }
 }
+
+/// Prints a line that `cargo test` shows even for a passing test: its output capture covers
+/// the print macros only, so this writes to the stderr handle directly.
+pub fn notice(msg: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "notice: {msg}");
+}
