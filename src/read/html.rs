@@ -654,15 +654,25 @@ impl Reader<'_> {
             Some(c) => self.inline_content(c).0,
             None => Vec::new(),
         };
-        let first = |name: &str| node.descendants().find(|d| elem_name(*d) == Some(name));
-        if has_class(el, "wp-block-embed") || (first("iframe").is_some() && first("img").is_none())
-        {
+        // One walk over the figure finds what kind it is.
+        let (mut iframe, mut img, mut table, mut quote, mut media) = (None, None, None, None, None);
+        for d in node.descendants() {
+            match elem_name(d) {
+                Some("iframe") => iframe = iframe.or(Some(d)),
+                Some("img") => img = img.or(Some(d)),
+                Some("table") => table = table.or(Some(d)),
+                Some("blockquote") => quote = quote.or(Some(d)),
+                Some("video") | Some("audio") => media = media.or(Some(d)),
+                _ => {}
+            }
+        }
+        if has_class(el, "wp-block-embed") || (iframe.is_some() && img.is_none()) {
             return self.embed_figure(node, el, caption);
         }
-        if let Some(table) = first("table") {
+        if let Some(table) = table {
             return vec![Block::Table(self.table(table, caption))];
         }
-        if let Some(q) = first("blockquote") {
+        if let Some(q) = quote {
             let mut b = self.quote(q);
             if let Block::Quote { attribution, .. } = &mut b
                 && attribution.is_empty()
@@ -671,7 +681,7 @@ impl Reader<'_> {
             }
             return vec![b];
         }
-        if let Some(m) = first("video").or_else(|| first("audio")) {
+        if let Some(m) = media {
             let mel = m.value().as_element().expect("found as element");
             // A player without a usable source (an inline `data:` video) still keeps its caption.
             let fallback = (!caption.is_empty()).then(|| Block::Para {
@@ -1500,6 +1510,16 @@ fn pseudo_lists(blocks: Vec<Block>) -> Vec<Block> {
             out.push(b);
             continue;
         };
+        // Most paragraphs cannot be list lines: check before splitting them into lines.
+        let may_list = starts_with_bullet(&content)
+            || content
+                .windows(2)
+                .any(|w| matches!(w[0], Inline::LineBreak) && starts_with_bullet(&w[1..]));
+        if !may_list {
+            flush(&mut out, &mut pending);
+            out.push(Block::Para { content });
+            continue;
+        }
         let lines = split_lines(content);
         let first_bullet = lines.iter().position(|l| starts_with_bullet(l));
         match first_bullet {
