@@ -32,6 +32,9 @@ pub enum Command {
     /// Convert saved REST JSON (a post, an array of posts, NDJSON or a folder) into files
     #[command(after_help = CONVERT_EXAMPLES)]
     Convert(ConvertArgs),
+    /// Mirror a live site over its REST API (incrementally), then convert it
+    #[command(after_help = FETCH_EXAMPLES)]
+    Fetch(FetchArgs),
     /// Print a shell completion script
     Completions {
         /// bash, zsh, fish, elvish or powershell
@@ -56,6 +59,181 @@ Exit status:
   0  every post (and every image) was converted
   1  some posts or images failed; the rest were written (see unpress-report.json)
   2  usage error, or nothing could be done (e.g. the output folder is not writable)";
+
+const FETCH_EXAMPLES: &str = "\
+Examples:
+  unpress fetch https://blog.example.org --out mirror/           # first run: everything
+  unpress fetch https://blog.example.org --out mirror/           # later: only what changed
+  UNPRESS_APP_PASSWORD='abcd efgh …' unpress fetch https://blog.example.org --out mirror/ --user editor
+  unpress convert mirror/ --out site/                            # re-convert offline, any time
+
+The mirror holds every item's JSON exactly as the server sent it (items/<type>/<id>.json), the
+terms, users and media entries, the downloaded media (media/), unpress-mirror.json (the state
+that makes re-runs incremental), the converted site (site/) and fetch-report.json.
+
+The Application Password is read from UNPRESS_APP_PASSWORD or --password-file, never from the
+command line; it is never logged or written anywhere.
+
+Exit status:
+  0  everything was fetched and converted
+  1  some items, pages or media failed; the rest were written (see fetch-report.json)
+  2  usage error, or nothing could be done (no REST API found, mirror not writable)";
+
+#[derive(Args, Debug)]
+pub struct FetchArgs {
+    /// The site (its home page URL), or its REST API root (…/wp-json/ or …/?rest_route=/)
+    pub site: String,
+    /// The mirror folder
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Log in as this user with an Application Password (from UNPRESS_APP_PASSWORD or
+    /// --password-file): drafts, private and scheduled items come too
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// A file whose first line is the Application Password
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Only these post types (slugs or REST bases), comma-separated
+    #[arg(long, value_delimiter = ',')]
+    pub types: Option<Vec<String>>,
+    /// Statuses to fetch with --user (publish, draft, private, future, pending; default any)
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Unlock password-protected posts with this post password (not an account password)
+    #[arg(long, value_name = "PASSWORD")]
+    pub post_password: Option<String>,
+    /// Requests in flight at once
+    #[arg(short, long, default_value = "4")]
+    pub jobs: usize,
+    /// Requests per second at most
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Do not download media
+    #[arg(long)]
+    pub no_images: bool,
+    /// Do not convert; only mirror
+    #[arg(long)]
+    pub no_convert: bool,
+    /// Formats to convert into, comma-separated
+    #[arg(long, value_delimiter = ',', default_value = "md,txt")]
+    pub to: Vec<Format>,
+    /// Page bundles or flat files in mirror/site/
+    #[arg(long, value_enum, default_value = "bundle")]
+    pub layout: Layout,
+    /// Front matter style of the Markdown
+    #[arg(long, value_enum, default_value = "yaml")]
+    pub front_matter: front_matter::Style,
+    /// Seconds before one request is abandoned
+    #[arg(long, default_value = "60", value_name = "SECS")]
+    pub timeout: f64,
+    /// Further attempts after a transient failure (5xx, 429, timeouts, resets)
+    #[arg(long, default_value = "4")]
+    pub retries: u32,
+    /// Largest media file accepted, in bytes
+    #[arg(long, default_value = "104857600", value_name = "BYTES")]
+    pub max_image_size: u64,
+    /// Print nothing but errors
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print every warning, and a summary even on success
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+impl FetchArgs {
+    pub fn options(&self) -> Result<(crate::fetch::crawl::CrawlOptions, ConvertOptions), String> {
+        if !(self.timeout.is_finite() && self.timeout > 0.0) {
+            return Err("--timeout takes a number of seconds above 0".into());
+        }
+        if self.rate.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
+            return Err("--rate takes a number of requests per second above 0".into());
+        }
+        let auth = match &self.user {
+            None => None,
+            Some(user) => {
+                let password = match &self.password_file {
+                    Some(f) => std::fs::read_to_string(f)
+                        .map_err(|e| format!("--password-file {}: {e}", f.display()))?
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_string(),
+                    None => std::env::var("UNPRESS_APP_PASSWORD").map_err(|_| {
+                        "--user needs an Application Password: set UNPRESS_APP_PASSWORD or use --password-file".to_string()
+                    })?,
+                };
+                if password.is_empty() {
+                    return Err("the Application Password is empty".into());
+                }
+                Some(crate::fetch::api::Credentials {
+                    user: user.clone(),
+                    password,
+                })
+            }
+        };
+        let timeout = Duration::from_secs_f64(self.timeout);
+        let api = crate::fetch::api::ApiOptions {
+            timeout,
+            connect_timeout: timeout.min(Duration::from_secs(10)),
+            retries: self.retries,
+            backoff: Duration::from_millis(500),
+            jobs: self.jobs.max(1),
+            rate: self.rate,
+            max_body: 256 << 20,
+            auth,
+        };
+        let crawl = crate::fetch::crawl::CrawlOptions {
+            site: self.site.clone(),
+            mirror: self.out.clone(),
+            types: self.types.clone(),
+            status: self.status.clone(),
+            post_password: self.post_password.clone(),
+            images: !self.no_images,
+            max_image: self.max_image_size,
+            api,
+            progress: !self.quiet,
+        };
+        let mut formats = Vec::new();
+        for f in &self.to {
+            if !formats.contains(f) {
+                formats.push(*f);
+            }
+        }
+        let convert = ConvertOptions {
+            inputs: Vec::new(),
+            sink: Sink::Folder(self.out.join(crate::mirror::SITE)),
+            formats,
+            layout: self.layout,
+            jobs: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+            images: !self.no_images && !self.no_convert,
+            fetch: FetchOptions {
+                timeout,
+                connect_timeout: timeout.min(Duration::from_secs(10)),
+                retries: self.retries,
+                max_bytes: self.max_image_size,
+                ..FetchOptions::default()
+            },
+            write: WriteOptions {
+                front_matter: self.front_matter,
+                links_in_text: false,
+            },
+            progress: !self.quiet,
+            messages: if self.quiet {
+                Messages::Quiet
+            } else if self.verbose {
+                Messages::Verbose
+            } else {
+                Messages::Normal
+            },
+            assigned: Default::default(),
+            record_names: true,
+        };
+        Ok((crawl, convert))
+    }
+}
 
 #[derive(Args, Debug)]
 pub struct ConvertArgs {
@@ -154,6 +332,8 @@ impl ConvertArgs {
                 links_in_text: self.links,
             },
             progress: !self.quiet,
+            assigned: Default::default(),
+            record_names: false,
             messages: if self.quiet {
                 Messages::Quiet
             } else if self.verbose || self.strict {

@@ -43,6 +43,11 @@ pub struct ConvertOptions {
     pub write: WriteOptions,
     pub progress: bool,
     pub messages: Messages,
+    /// Output names already given to posts (type, id) by earlier runs, kept so that links and
+    /// redirects stay put when a mirror is converted again.
+    pub assigned: HashMap<(String, u64), String>,
+    /// Return every post's output name in the outcome (a mirror keeps them).
+    pub record_names: bool,
 }
 
 /// A failure that stops the whole run (exit status 2).
@@ -60,6 +65,8 @@ pub enum Fatal {
 /// What a run did, for the summary and the exit status.
 pub struct Outcome {
     pub summary: Summary,
+    /// (type, id, output name) of every post converted.
+    pub names: Vec<(String, u64, String)>,
     pub report_path: Option<PathBuf>,
     /// The first few skipped items and why, for when nothing was converted.
     pub skipped_examples: Vec<String>,
@@ -191,6 +198,7 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
     };
     let mut summary = Summary::default();
     let mut skipped_examples = Vec::new();
+    let mut names = Vec::new();
     // Workers finish out of order; reports (and stdout) go out in input order, and are then
     // dropped: memory stays flat however many posts stream through.
     let mut pending: BTreeMap<usize, Done> = BTreeMap::new();
@@ -222,6 +230,12 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
             summary.images_downloaded += p.images.iter().filter(|i| i.file.is_some()).count();
             summary.images_failed += p.images.iter().filter(|i| i.error.is_some()).count();
             summary.warnings += p.warnings.len();
+            if opts.record_names
+                && p.status == Status::Converted
+                && let (Some(kind), Some(id), Some(name)) = (&p.kind, p.id, &p.name)
+            {
+                names.push((kind.clone(), id, name.clone()));
+            }
             if p.status == Status::Skipped && skipped_examples.len() < 10 {
                 skipped_examples.push(format!(
                     "{}: {}",
@@ -267,6 +281,7 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
     };
     Ok(Outcome {
         summary,
+        names,
         report_path,
         skipped_examples,
     })
@@ -400,10 +415,16 @@ fn prepare_output(p: &Path) -> Result<(), Fatal> {
 }
 
 fn read_all(opts: &ConvertOptions, tx: mpsc::SyncSender<Job>) {
-    let mut planner = Planner::default();
-    // Names the output folder already uses for its own files.
+    let mut planner = Planner {
+        assigned: opts.assigned.clone(),
+        ..Planner::default()
+    };
+    // Names the output folder already uses for its own files, and those earlier runs gave.
     planner.names.claim_exact("unpress-report.json");
     planner.names.claim_exact("images");
+    for name in opts.assigned.values() {
+        planner.names.claim_exact(name);
+    }
     let mut seq = 0usize;
     let out_dir = match &opts.sink {
         Sink::Folder(p) => Some(p.as_path()),
@@ -445,6 +466,7 @@ fn failed(source: String, index: Option<usize>, id: Option<u64>, error: String) 
         id,
         kind: None,
         slug: None,
+        name: None,
         source,
         index,
         status: Status::Failed,
@@ -461,6 +483,7 @@ fn failed(source: String, index: Option<usize>, id: Option<u64>, error: String) 
 struct Planner {
     names: Names,
     seen: HashMap<(String, u64), String>,
+    assigned: HashMap<(String, u64), String>,
 }
 
 fn plan(item: Item, seq: usize, planner: &mut Planner) -> Job {
@@ -497,6 +520,20 @@ fn plan(item: Item, seq: usize, planner: &mut Planner) -> Job {
             return Job::Failed(seq, r);
         }
         planner.seen.insert(key, origin(&item.source, item.index));
+    }
+    if let Some(name) = head
+        .id
+        .and_then(|id| planner.assigned.get(&(head.kind.clone(), id)))
+    {
+        return Job::Convert {
+            seq,
+            source: item.source,
+            index: item.index,
+            renamed: (!head.slug.is_empty() && *name != head.slug).then(|| name.clone()),
+            name: name.clone(),
+            value,
+            head,
+        };
     }
     let names = &mut planner.names;
     let safe = safe_component(&head.slug);
@@ -552,6 +589,7 @@ fn convert_one(
         id: unit.head.id,
         kind: Some(unit.head.kind.clone()),
         slug: Some(unit.head.slug.clone()),
+        name: Some(unit.name.clone()),
         source: unit.source,
         index: unit.index,
         status: Status::Converted,

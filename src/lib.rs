@@ -5,10 +5,12 @@ pub mod convert;
 pub mod diag;
 pub mod fetch;
 pub mod media;
+pub mod mirror;
 pub mod model;
 pub mod output;
 pub mod read;
 pub mod report;
+pub mod sync;
 pub mod write;
 
 use diag::Diag;

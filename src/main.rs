@@ -2,7 +2,7 @@
 
 use clap::{CommandFactory, Parser};
 use std::process::ExitCode;
-use unpress::cli::{Cli, Command, ConvertArgs};
+use unpress::cli::{Cli, Command, ConvertArgs, FetchArgs};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -14,6 +14,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Convert(args) => convert(&args),
+        Command::Fetch(args) => fetch(&args),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -44,6 +45,11 @@ fn convert(args: &ConvertArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mut opts = opts;
+    if let Err(e) = unpress::mirror::resolve_inputs(&mut opts) {
+        eprintln!("unpress: {e}");
+        return ExitCode::from(2);
+    }
     let outcome = match unpress::convert::run(opts) {
         Ok(o) => o,
         Err(e) => {
@@ -91,3 +97,58 @@ fn convert(args: &ConvertArgs) -> ExitCode {
 // glibc's allocator, and scales across worker threads.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn fetch(args: &FetchArgs) -> ExitCode {
+    let (crawl, convert) = match args.options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("unpress: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let convert = if args.no_convert { None } else { Some(convert) };
+    let outcome = match unpress::sync::run(&crawl, convert) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("unpress: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let c = &outcome.crawl;
+    if !args.quiet {
+        for f in c.failures.iter().chain(&c.media_failures) {
+            eprintln!("error: {f}");
+        }
+        if args.verbose {
+            for n in &c.notes {
+                eprintln!("note: {n}");
+            }
+            for p in &c.protected {
+                eprintln!(
+                    "note: {p} is password-protected and was not converted (use --post-password)"
+                );
+            }
+        }
+    }
+    let failed = outcome.failed();
+    if !args.quiet && (failed || args.verbose || !c.deleted.is_empty()) {
+        eprintln!(
+            "unpress: {} items changed, {} unchanged, {} deleted (moved aside), {} password-protected; \
+             media {} downloaded, {} not modified, {} failed; {} requests; details in {}",
+            c.changed.len(),
+            c.unchanged,
+            c.deleted.len(),
+            c.protected.len(),
+            c.media_downloaded,
+            c.media_not_modified,
+            c.media_failures.len(),
+            c.requests,
+            outcome.report_path.display()
+        );
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -41,6 +41,9 @@ pub struct PostReport {
     pub kind: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
+    /// The output's name: its folder (bundles) or file stem (flat).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub source: String,
     /// Position in an array or NDJSON file.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,4 +1,8 @@
-//! The network, and the only async code: image downloads with bounded concurrency and retries.
+//! The network, and the only async code: image downloads with bounded concurrency and retries,
+//! the REST API client and the site crawler.
+
+pub mod api;
+pub mod crawl;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -18,6 +22,8 @@ pub struct FetchOptions {
     pub backoff: Duration,
     pub max_bytes: u64,
     pub concurrency: usize,
+    /// Files already on disk for some URLs (a mirror's media): copied, never fetched.
+    pub local: Arc<HashMap<String, PathBuf>>,
 }
 
 impl Default for FetchOptions {
@@ -29,6 +35,7 @@ impl Default for FetchOptions {
             backoff: Duration::from_millis(500),
             max_bytes: 50 << 20,
             concurrency: 8,
+            local: Arc::default(),
         }
     }
 }
@@ -158,19 +165,28 @@ impl Inner {
             return Ok(stored.path);
         }
         // Another page bundle has it already: copy it rather than fetch it again.
-        let path = self.claim(&dir, &url, stored.kind);
+        let path = self.claim(&dir, &stored.path.to_string_lossy(), stored.kind);
         crate::output::copy_atomic(&stored.path, &path)
             .map_err(|e| format!("cannot copy to {}: {e}", path.display()))?;
         Ok(path)
     }
 
     async fn download_and_store(&self, url: &str, dir: &Path) -> Result<Stored, String> {
-        let bytes = self.download(url).await?;
+        let local = self.opts.local.get(url);
+        let bytes = match local {
+            Some(p) => std::fs::read(p)
+                .map_err(|e| format!("cannot read the mirror's copy {}: {e}", p.display()))?,
+            None => self.download(url).await?,
+        };
+        // A mirror's copy is the original upload: name it after that, not after the thumbnail.
+        let name_from = local
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|| url.to_string());
         let kind = sniff(&bytes).ok_or_else(|| {
             "not an image (the bytes are not JPEG, PNG, GIF, WebP, AVIF, SVG, BMP, TIFF or ICO)"
                 .to_string()
         })?;
-        let path = self.claim(dir, url, kind);
+        let path = self.claim(dir, &name_from, kind);
         crate::output::write_atomic(&path, &bytes)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         Ok(Stored { path, kind })
@@ -291,7 +307,7 @@ impl Inner {
     }
 }
 
-fn root_cause(e: &dyn std::error::Error) -> String {
+pub(crate) fn root_cause(e: &dyn std::error::Error) -> String {
     let mut cur = e;
     while let Some(next) = cur.source() {
         cur = next;
@@ -299,7 +315,7 @@ fn root_cause(e: &dyn std::error::Error) -> String {
     cur.to_string()
 }
 
-fn jitter(max: Duration) -> Duration {
+pub(crate) fn jitter(max: Duration) -> Duration {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())

@@ -61,6 +61,18 @@ pub struct Reply {
     pub content_type: &'static str,
     pub body: Vec<u8>,
     pub delay: Duration,
+    pub headers: Vec<(String, String)>,
+    pub fault: Fault,
+}
+
+/// Ways a response can go wrong on the wire.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Fault {
+    None,
+    /// Close the connection without answering.
+    Reset,
+    /// Promise the whole body, send half, close.
+    Truncate,
 }
 
 impl Reply {
@@ -70,6 +82,8 @@ impl Reply {
             content_type,
             body: body.to_vec(),
             delay: Duration::ZERO,
+            headers: Vec::new(),
+            fault: Fault::None,
         }
     }
     pub fn status(status: u16) -> Self {
@@ -78,16 +92,26 @@ impl Reply {
             content_type: "text/plain",
             body: b"error".to_vec(),
             delay: Duration::ZERO,
+            headers: Vec::new(),
+            fault: Fault::None,
         }
     }
 }
 
 type Handler = dyn Fn(&str, usize) -> Reply + Send + Sync;
 
+/// One request as the server saw it.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub path: String,
+    pub authorization: Option<String>,
+}
+
 /// A small HTTP/1.1 server on 127.0.0.1; `handler(path, nth_hit_of_that_path)` scripts the answers.
 pub struct Server {
     pub base: String,
     hits: Arc<Mutex<HashMap<String, usize>>>,
+    pub log: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl Server {
@@ -95,12 +119,15 @@ impl Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let hits: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+        let log: Arc<Mutex<Vec<Seen>>> = Arc::default();
         let handler: Arc<Handler> = Arc::new(handler);
         let h2 = hits.clone();
+        let l2 = log.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
                 let hits = h2.clone();
+                let log = l2.clone();
                 let handler = handler.clone();
                 std::thread::spawn(move || {
                     let mut reader = BufReader::new(stream.try_clone().unwrap());
@@ -109,12 +136,22 @@ impl Server {
                         return;
                     }
                     let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+                    let mut authorization = None;
                     loop {
                         let mut h = String::new();
                         if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
                             break;
                         }
+                        if let Some((k, v)) = h.split_once(':')
+                            && k.eq_ignore_ascii_case("authorization")
+                        {
+                            authorization = Some(v.trim().to_string());
+                        }
                     }
+                    log.lock().unwrap().push(Seen {
+                        path: path.clone(),
+                        authorization,
+                    });
                     let n = {
                         let mut m = hits.lock().unwrap();
                         let c = m.entry(path.clone()).or_insert(0);
@@ -123,18 +160,31 @@ impl Server {
                     };
                     let r = handler(&path, n);
                     std::thread::sleep(r.delay);
-                    let head = format!(
-                        "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    if r.fault == Fault::Reset {
+                        let _ = stream.shutdown(std::net::Shutdown::Both);
+                        return;
+                    }
+                    let mut head = format!(
+                        "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n",
                         r.status,
                         r.content_type,
                         r.body.len()
                     );
+                    for (k, v) in &r.headers {
+                        head.push_str(&format!("{k}: {v}\r\n"));
+                    }
+                    head.push_str("\r\n");
                     let _ = stream.write_all(head.as_bytes());
+                    if r.fault == Fault::Truncate {
+                        let _ = stream.write_all(&r.body[..r.body.len() / 2]);
+                        let _ = stream.shutdown(std::net::Shutdown::Both);
+                        return;
+                    }
                     let _ = stream.write_all(&r.body);
                 });
             }
         });
-        Server { base, hits }
+        Server { base, hits, log }
     }
 
     pub fn hits(&self, path: &str) -> usize {

@@ -1,0 +1,92 @@
+//! The `fetch` command's whole job: crawl into the mirror, convert what changed into
+//! `mirror/site/` with the mirror's own media, and write `fetch-report.json`.
+
+use crate::convert::{self, ConvertOptions, Sink};
+use crate::fetch::crawl::{self, CrawlOptions, CrawlReport};
+use crate::mirror;
+use serde::Serialize;
+
+/// What `fetch` did, for the summary and the exit status.
+pub struct SyncOutcome {
+    pub crawl: CrawlReport,
+    pub convert: Option<crate::report::Summary>,
+    pub report_path: std::path::PathBuf,
+}
+
+impl SyncOutcome {
+    pub fn failed(&self) -> bool {
+        !self.crawl.failures.is_empty()
+            || !self.crawl.media_failures.is_empty()
+            || self
+                .convert
+                .is_some_and(|s| s.failed > 0 || s.images_failed > 0)
+    }
+}
+
+#[derive(Serialize)]
+struct FetchReport<'a> {
+    unpress: &'static str,
+    crawl: &'a CrawlReport,
+    convert: Option<crate::report::Summary>,
+}
+
+pub fn run(
+    crawl_opts: &CrawlOptions,
+    convert_opts: Option<ConvertOptions>,
+) -> Result<SyncOutcome, String> {
+    let (mut state, report) = crawl::run(crawl_opts).map_err(|e| e.to_string())?;
+    let mirror = &crawl_opts.mirror;
+    let site = mirror.join(mirror::SITE);
+    // Only what changed is converted again; earlier outputs keep their names.
+    let changed: Vec<std::path::PathBuf> = report
+        .changed
+        .iter()
+        .filter_map(|k| state.items.get(k))
+        .filter(|i| !i.protected)
+        .map(|i| mirror.join(&i.file))
+        .collect();
+    let mut convert_summary = None;
+    if let Some(mut convert_opts) = convert_opts.filter(|_| !changed.is_empty()) {
+        let kinds = mirror::type_slugs(mirror);
+        convert_opts.inputs = changed;
+        convert_opts.sink = Sink::Folder(site);
+        convert_opts.fetch.local = std::sync::Arc::new(state.local_files(mirror));
+        convert_opts.record_names = true;
+        convert_opts.assigned = state
+            .items
+            .values()
+            .filter_map(|i| Some(((kinds.get(&i.rest_base)?.clone(), i.id), i.output.clone()?)))
+            .collect();
+        let outcome = convert::run(convert_opts).map_err(|e| e.to_string())?;
+        let by_kind: std::collections::HashMap<&str, &str> = kinds
+            .iter()
+            .map(|(base, slug)| (slug.as_str(), base.as_str()))
+            .collect();
+        for (kind, id, name) in &outcome.names {
+            if let Some(base) = by_kind.get(kind.as_str())
+                && let Some(item) = state.items.get_mut(&format!("{base}/{id}"))
+            {
+                item.output = Some(name.clone());
+            }
+        }
+        state
+            .save(mirror)
+            .map_err(|e| format!("cannot save the mirror state: {e}"))?;
+        convert_summary = Some(outcome.summary);
+    }
+    let report_path = mirror.join("fetch-report.json");
+    let doc = FetchReport {
+        unpress: env!("CARGO_PKG_VERSION"),
+        crawl: &report,
+        convert: convert_summary,
+    };
+    let mut bytes = serde_json::to_vec_pretty(&doc).map_err(|e| e.to_string())?;
+    bytes.push(b'\n');
+    crate::output::write_atomic(&report_path, &bytes)
+        .map_err(|e| format!("{}: {e}", report_path.display()))?;
+    Ok(SyncOutcome {
+        crawl: report,
+        convert: convert_summary,
+        report_path,
+    })
+}
