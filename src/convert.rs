@@ -407,6 +407,7 @@ fn prepare_output(p: &Path) -> Result<(), Fatal> {
         source,
     };
     std::fs::create_dir_all(p).map_err(err)?;
+    crate::output::remove_stale_temps(p);
     // Find out now, not after an hour of downloads, that the folder cannot be written.
     let probe = crate::output::temp_path(&p.join("probe"));
     std::fs::write(&probe, b"").map_err(err)?;

@@ -106,6 +106,37 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Removes temporary files a killed run left behind (its writes never got to their rename).
+pub fn remove_stale_temps(dir: &Path) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        match e.file_type() {
+            Ok(t) if t.is_dir() => remove_stale_temps(&p),
+            Ok(t)
+                if t.is_file()
+                    && name.starts_with('.')
+                    && name.contains(".unpress-")
+                    && name.ends_with(".tmp") =>
+            {
+                // `.NAME.unpress-PID-N.tmp`: leave the files of a run that is still going.
+                let pid = name
+                    .rsplit(".unpress-")
+                    .next()
+                    .and_then(|r| r.split('-').next());
+                let alive = pid.is_some_and(|pid| Path::new("/proc").join(pid).exists());
+                if !alive {
+                    let _ = std::fs::remove_file(&p);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Copies a file atomically.
 pub fn copy_atomic(from: &Path, to: &Path) -> std::io::Result<()> {
     let tmp = temp_path(to);

@@ -53,6 +53,8 @@ enum FaultKind {
     BadJson,
     NoPagination,
     RedirectLoop,
+    /// Answer normally, 40 ms late.
+    Slow,
 }
 
 impl Faults {
@@ -160,13 +162,16 @@ fn start(site: Arc<Mutex<Site>>, faults: Faults, plain_permalinks: bool) -> Serv
                     return r;
                 }
                 FaultKind::BadJson => return Reply::ok("application/json", b"[{\"id\": 1,"),
-                FaultKind::Truncate | FaultKind::NoPagination => {}
+                FaultKind::Truncate | FaultKind::NoPagination | FaultKind::Slow => {}
             }
         }
         let fault = faults.find(path, n);
         let mut r = route(&base, path, &site.lock().unwrap(), plain_permalinks);
         if matches!(fault, Some(FaultKind::Truncate)) {
             r.fault = Fault::Truncate;
+        }
+        if matches!(fault, Some(FaultKind::Slow)) {
+            r.delay = Duration::from_millis(40);
         }
         if matches!(fault, Some(FaultKind::NoPagination)) {
             r.headers.retain(|(k, _)| !k.starts_with("X-WP-"));
@@ -712,4 +717,54 @@ fn user_without_password_is_a_usage_error() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("UNPRESS_APP_PASSWORD"));
+}
+
+#[test]
+fn a_run_killed_midway_leaves_no_half_files_and_the_next_run_completes_it() {
+    let d = tempfile::tempdir().unwrap();
+    let clean = d.path().join("clean");
+    let clean_server = start(
+        Arc::new(Mutex::new(Site::new(230))),
+        Faults::default(),
+        false,
+    );
+    assert_eq!(fetch(&clean_server, &clean, &[]).status.code(), Some(0));
+
+    // Every response slowed down, so that the kill lands in the middle of the work.
+    let slow = Faults::default().on("", &[], FaultKind::Slow);
+    let server = start(Arc::new(Mutex::new(Site::new(230))), slow, false);
+    let m = d.path().join("m");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_unpress"))
+        .args(["fetch", &server.base, "--out", m.to_str().unwrap(), "-q"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let killed_requests = server.log.lock().unwrap().len();
+    assert!(
+        killed_requests > 3,
+        "the kill came too early to test anything"
+    );
+    // Whatever is there is whole: every item file parses.
+    for (name, bytes) in tree(&m) {
+        if name.starts_with("items/") && name.ends_with(".json") {
+            serde_json::from_slice::<serde_json::Value>(&bytes)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+    let o = fetch(&server, &m, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        !tree(&m).keys().any(|k| k.contains(".unpress-")),
+        "temporary files left"
+    );
+    let (a, b) = (
+        content(&clean, &clean_server.base),
+        content(&m, &server.base),
+    );
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (k, v) in &a {
+        assert!(b[k] == *v, "{k} differs");
+    }
 }

@@ -763,18 +763,33 @@ async fn fetch_media(
         }
     }
     let ids: Vec<u64> = ids.into_iter().collect();
+    // Media entries in batches of 100, side by side.
+    let mut set = tokio::task::JoinSet::new();
     for chunk in ids.chunks(100) {
         let include = chunk
             .iter()
             .map(u64::to_string)
             .collect::<Vec<_>>()
             .join(",");
-        let params = with(ctx, &[("include", include.as_str()), ("per_page", "100")]);
-        match api
-            .get(&root.url("wp/v2/media", &params), false)
-            .await
-            .and_then(|r| split(&r))
-        {
+        let url = root.url(
+            "wp/v2/media",
+            &with(ctx, &[("include", include.as_str()), ("per_page", "100")]),
+        );
+        let api = api.clone();
+        set.spawn(async move {
+            let r = api.get(&url, false).await.and_then(|r| split(&r));
+            (include, r)
+        });
+    }
+    let mut batches = Vec::new();
+    while let Some(j) = set.join_next().await {
+        if let Ok(b) = j {
+            batches.push(b);
+        }
+    }
+    batches.sort_by(|a, b| a.0.cmp(&b.0));
+    for (include, result) in batches {
+        match result {
             Ok(entries) => {
                 for raw in entries {
                     let Ok(m) = serde_json::from_str::<Value>(raw.get()) else {
@@ -880,6 +895,19 @@ async fn download_one(
     max: u64,
 ) -> Result<Got, String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
+    let file = mirror::media_path(url);
+    // A file an interrupted run wrote (complete: writes are atomic) but did not record.
+    if prev.is_none()
+        && let Ok(bytes) = std::fs::read(mirror.join(&file))
+        && crate::fetch::sniff(&bytes).is_some()
+    {
+        return Ok(Got::New(MediaState {
+            file,
+            sha256: sha256_hex(&bytes),
+            etag: None,
+            last_modified: None,
+        }));
+    }
     let have = prev.filter(|p| mirror.join(&p.file).is_file());
     // An unchanged image of a changed post: ask with the validators we kept.
     let (etag, lm) = match have {
@@ -900,7 +928,6 @@ async fn download_one(
     if crate::fetch::sniff(&resp.body).is_none() {
         return Err("not an image (the bytes are not a known image format)".into());
     }
-    let file = mirror::media_path(url);
     let path = mirror.join(&file);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)

@@ -27,7 +27,8 @@ STATE=${UNPRESS_WP_DIR:-/tmp/unpress-wp}
 PORT=${UNPRESS_WP_PORT:-8089}
 URL="http://127.0.0.1:$PORT"
 WP_ROOT=/usr/share/wordpress
-WP_CONFIG=/etc/wordpress/config-127.0.0.1.php
+WP_CONFIG=/etc/wordpress/config-127.0.0.1.php     # what Debian's wp-config.php loads for Host 127.0.0.1
+WP_PORT_CONFIG=/etc/wordpress/unpress-port-$PORT.php # symlink to this instance's $STATE/wp-config.php
 DB_NAME=unpress_wp
 DB_USER=unpress
 DB_PASS=unpress-db-password
@@ -51,7 +52,8 @@ die() {
 }
 # Print the end of a log file to stderr (for error messages).
 tail_log() { [[ -f $1 ]] && { echo "---- last lines of $1:" >&2; tail -n "${2:-25}" "$1" >&2; } || true; }
-trap 'rc=$?; printf "unpress-wp: ERROR: command failed (exit %s) at line %s: %s\n" "$rc" "$LINENO" "$BASH_COMMAND" >&2; exit "$rc"' ERR
+# Name the failing command (main shell only; subshells just exit and let the caller report).
+trap 'rc=$?; [[ $BASHPID == "$$" ]] && printf "unpress-wp: ERROR: command failed (exit %s) at line %s: %s\n" "$rc" "$LINENO" "$BASH_COMMAND" >&2' ERR
 
 [[ $PORT =~ ^[0-9]+$ ]] || die "UNPRESS_WP_PORT must be a number, got '$PORT'"
 
@@ -256,10 +258,28 @@ salt() { # stable per state dir, so re-runs keep login cookies valid
 
 write_wp_config() {
 	mkdir -p /etc/wordpress
-	write_if_changed "$WP_CONFIG" <<-PHP || true
+	# The host file only dispatches on the port, so instances on different ports (and state
+	# directories) can coexist; the real config lives in the state directory.
+	if [[ -e $WP_CONFIG ]] && ! grep -q 'unpress tests/wordpress/start.sh' "$WP_CONFIG"; then
+		die "$WP_CONFIG exists and was not written by this script; move it away first"
+	fi
+	write_if_changed "$WP_CONFIG" <<-'PHP' || true
 		<?php
-		/* Written by unpress tests/wordpress/start.sh for the test site at $URL
-		 * (state in $STATE). Loaded by Debian's /usr/share/wordpress/wp-config.php. */
+		/* Written by unpress tests/wordpress/start.sh. Debian's /usr/share/wordpress/wp-config.php
+		 * loads this file for Host 127.0.0.1; each unpress test instance (one per port) has its
+		 * config in its state directory, linked from /etc/wordpress/unpress-port-PORT.php. */
+		$unpress_port = (int) ( $_SERVER['SERVER_PORT'] ?? 0 );
+		if ( ! is_readable( "/etc/wordpress/unpress-port-$unpress_port.php" ) ) {
+		    header( 'HTTP/1.0 404 Not Found' );
+		    echo "No unpress test site is configured on port $unpress_port.";
+		    exit( 1 );
+		}
+		require "/etc/wordpress/unpress-port-$unpress_port.php";
+	PHP
+	write_if_changed "$STATE/wp-config.php" <<-PHP || true
+		<?php
+		/* Written by unpress tests/wordpress/start.sh for the test site at $URL (state in $STATE).
+		 * Loaded through $WP_CONFIG by Debian's /usr/share/wordpress/wp-config.php. */
 		define( 'DB_NAME', '$DB_NAME' );
 		define( 'DB_USER', '$DB_USER' );
 		define( 'DB_PASSWORD', '$DB_PASS' );
@@ -288,7 +308,18 @@ write_wp_config() {
 		define( 'WP_HTTP_BLOCK_EXTERNAL', true );
 		define( 'WP_DEBUG', false );
 	PHP
-	chmod 644 "$WP_CONFIG"
+	chmod 644 "$WP_CONFIG" "$STATE/wp-config.php"
+	ln -sfn "$STATE/wp-config.php" "$WP_PORT_CONFIG"
+	unlink_other_ports
+}
+
+# remove /etc/wordpress/unpress-port-*.php links to this state dir other than the current port's
+unlink_other_ports() {
+	local f
+	for f in /etc/wordpress/unpress-port-*.php; do
+		[[ -L $f && $f != "${1:-$WP_PORT_CONFIG}" && $(readlink "$f") == "$STATE/wp-config.php" ]] && rm -f "$f"
+	done
+	return 0
 }
 
 prepare_content_dir() {
@@ -312,6 +343,8 @@ write_httpd_conf() {
 		PidFile "$HTTPD_PID"
 		Listen 127.0.0.1:$PORT
 		ServerName 127.0.0.1:$PORT
+		# SERVER_PORT is always $PORT: $WP_CONFIG picks this instance's config by it
+		UseCanonicalName On
 		User www-data
 		Group www-data
 
@@ -450,7 +483,7 @@ ensure_app_password() {
 	local pw=
 	if [[ -s $ENV_FILE ]]; then
 		pw=$(sed -n 's/^UNPRESS_WP_APP_PASSWORD=//p' "$ENV_FILE")
-		if [[ -n $pw ]] && [[ $(curl_q -o /dev/null -w '%{http_code}' -u "admin:$pw" "$URL/wp-json/wp/v2/users/me") == 200 ]]; then
+		if [[ -n $pw ]] && [[ $(curl_q -o /dev/null -w '%{http_code}' -u "admin:$pw" "$URL/wp-json/wp/v2/users/me" || true) == 200 ]]; then
 			APP_PASSWORD=$pw
 			return 0
 		fi
@@ -473,17 +506,17 @@ wait_http() {
 
 verify() {
 	local out
-	out=$(curl_q "$URL/wp-json/")
+	out=$(curl_q "$URL/wp-json/") || die "request failed: $URL/wp-json/"
 	grep -q '"name"' <<<"$out" || die "$URL/wp-json/ is not the REST index: ${out:0:300}"
-	out=$(curl_q -o /dev/null -D - "$URL/wp-json/wp/v2/posts?per_page=100")
+	out=$(curl_q -o /dev/null -D - "$URL/wp-json/wp/v2/posts?per_page=100") || die "request failed: $URL/wp-json/wp/v2/posts?per_page=100"
 	grep -qi '^X-WP-Total: ' <<<"$out" || die "no X-WP-Total header on /wp-json/wp/v2/posts"
-	out=$(curl_q -u "admin:$APP_PASSWORD" "$URL/wp-json/wp/v2/posts?status=private&_fields=id,slug")
+	out=$(curl_q -u "admin:$APP_PASSWORD" "$URL/wp-json/wp/v2/posts?status=private&_fields=id,slug") || die "request failed: $URL/wp-json/wp/v2/posts?status=private&_fields=id,slug"
 	grep -q '"private-notes"' <<<"$out" || die "the private post is not visible with the application password: ${out:0:300}"
-	out=$(curl_q "$URL/wp-json/wp/v2/posts?status=private&_fields=id,slug")
+	out=$(curl_q "$URL/wp-json/wp/v2/posts?status=private&_fields=id,slug") || die "request failed: $URL/wp-json/wp/v2/posts?status=private&_fields=id,slug"
 	! grep -q '"private-notes"' <<<"$out" || die "the private post is visible without authentication"
-	out=$(curl_q "$URL/wp-json/wp/v2/media?per_page=1&_fields=id,media_details")
+	out=$(curl_q "$URL/wp-json/wp/v2/media?per_page=1&_fields=id,media_details") || die "request failed: $URL/wp-json/wp/v2/media?per_page=1&_fields=id,media_details"
 	grep -q '"sizes"' <<<"$out" || die "/wp-json/wp/v2/media has no media_details.sizes: ${out:0:300}"
-	out=$(curl_q -o /dev/null -D - "$URL/")
+	out=$(curl_q -o /dev/null -D - "$URL/") || die "request failed: $URL/"
 	grep -qiF "Link: <$URL/wp-json/>; rel=\"https://api.w.org/\"" <<<"$out" ||
 		die "the home page does not send the REST API Link header"
 }
@@ -513,6 +546,10 @@ start() {
 	if [[ -f $RUN/url ]] && [[ $(cat "$RUN/url") != "$URL" ]] && web_running; then
 		say "port changed from $(cat "$RUN/url"); restarting Apache"
 		stop_pid "$HTTPD_PID" "$HTTPD_CONF" "Apache"
+	fi
+	if ! web_running; then
+		kill_leftovers "$HTTPD_CONF" "Apache"
+		port_busy "$PORT" && die "port 127.0.0.1:$PORT is already in use by another program; set UNPRESS_WP_PORT"
 	fi
 	start_db
 	ensure_database
@@ -563,6 +600,7 @@ reset)
 	stop_all
 	if [[ -d $STATE ]]; then
 		[[ -d $STATE/run && -d $STATE/logs ]] || die "$STATE does not look like an unpress-wp state directory; not deleting it"
+		unlink_other_ports none
 		rm -rf "$STATE"
 		say "deleted $STATE"
 	fi
