@@ -37,13 +37,14 @@ pub fn run(
     let (mut state, report) = crawl::run(crawl_opts).map_err(|e| e.to_string())?;
     let mirror = &crawl_opts.mirror;
     let site = mirror.join(mirror::SITE);
-    // Only what changed is converted again; earlier outputs keep their names.
-    let changed: Vec<std::path::PathBuf> = report
-        .changed
+    // What changed is converted again, and what was never converted (an earlier --no-convert);
+    // earlier outputs keep their names.
+    let changed_keys: std::collections::BTreeSet<&String> = report.changed.iter().collect();
+    let changed: Vec<std::path::PathBuf> = state
+        .items
         .iter()
-        .filter_map(|k| state.items.get(k))
-        .filter(|i| !i.protected)
-        .map(|i| mirror.join(&i.file))
+        .filter(|(k, i)| !i.protected && (changed_keys.contains(k) || i.output.is_none()))
+        .map(|(_, i)| mirror.join(&i.file))
         .collect();
     let mut convert_summary = None;
     if let Some(mut convert_opts) = convert_opts.filter(|_| !changed.is_empty()) {

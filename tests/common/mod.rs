@@ -174,13 +174,18 @@ impl Server {
                         head.push_str(&format!("{k}: {v}\r\n"));
                     }
                     head.push_str("\r\n");
-                    let _ = stream.write_all(head.as_bytes());
+                    let body = if r.fault == Fault::Truncate {
+                        &r.body[..r.body.len() / 2]
+                    } else {
+                        &r.body[..]
+                    };
+                    // One write: a head and a body written apart meet Nagle and delayed ACKs.
+                    let mut out = head.into_bytes();
+                    out.extend_from_slice(body);
+                    let _ = stream.write_all(&out);
                     if r.fault == Fault::Truncate {
-                        let _ = stream.write_all(&r.body[..r.body.len() / 2]);
                         let _ = stream.shutdown(std::net::Shutdown::Both);
-                        return;
                     }
-                    let _ = stream.write_all(&r.body);
                 });
             }
         });

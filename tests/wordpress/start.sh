@@ -16,10 +16,21 @@
 #   UNPRESS_WP_USER=admin
 #   UNPRESS_WP_APP_PASSWORD=<24 characters>
 #
+# Content (setup.php; deterministic: same IDs, slugs, dates, files on every fresh seed):
+#   users 3 (admin/administrator, hanako/editor, taro/author); categories 5 (one child, one with a
+#   Japanese slug); tags 6 (two with Japanese slugs, one unused); media 8 (JPEG/PNG drawn with GD,
+#   one 3200x2000 so a -scaled copy and original_image exist, one unattached, one Japanese file
+#   name); posts: 13 publish (one of them password-protected, password "unpress"; one sticky),
+#   1 private, 1 draft, 1 future (2099); pages 3 (one a child); comments 2. Admin login password:
+#   unpress-admin. The site is reseeded from scratch when setup.php, mu-plugin.php or the URL change.
+#
 # Uses the Debian "wordpress" package in /usr/share/wordpress. Its wp-config.php loads
 # /etc/wordpress/config-<Host header without port>.php, so this script writes
-# /etc/wordpress/config-127.0.0.1.php (the only file it writes outside the state directory, apart
-# from packages). The system's own apache2/mariadb services and ports are never touched.
+# /etc/wordpress/config-127.0.0.1.php, which picks the config by port through the symlink
+# /etc/wordpress/unpress-port-PORT.php -> $UNPRESS_WP_DIR/wp-config.php (so instances on different
+# ports coexist). Nothing else is written outside the state directory, apart from packages (and a
+# temporary /usr/sbin/policy-rc.d during apt-get if there is none, so that installing apache2 and
+# mariadb-server does not start the system's services). System services and ports are never touched.
 set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -52,6 +63,7 @@ die() {
 }
 # Print the end of a log file to stderr (for error messages).
 tail_log() { [[ -f $1 ]] && { echo "---- last lines of $1:" >&2; tail -n "${2:-25}" "$1" >&2; } || true; }
+# shellcheck disable=SC2154  # rc is assigned inside the trap string
 # Name the failing command (main shell only; subshells just exit and let the caller report).
 trap 'rc=$?; [[ $BASHPID == "$$" ]] && printf "unpress-wp: ERROR: command failed (exit %s) at line %s: %s\n" "$rc" "$LINENO" "$BASH_COMMAND" >&2' ERR
 
@@ -89,6 +101,7 @@ kill_leftovers() {
 	pids=$(our_pids "$1" | tr '\n' ' ')
 	[[ -z ${pids// /} ]] && return 0
 	say "killing leftover $2 processes: $pids"
+	# shellcheck disable=SC2086  # a list of PIDs
 	kill -KILL $pids 2>/dev/null || true
 	sleep 0.5
 }
