@@ -768,3 +768,40 @@ fn a_run_killed_midway_leaves_no_half_files_and_the_next_run_completes_it() {
         assert!(b[k] == *v, "{k} differs");
     }
 }
+
+#[test]
+fn a_mirror_converts_again_offline_with_its_own_media_and_names() {
+    let server = start(
+        Arc::new(Mutex::new(Site::new(12))),
+        Faults::default(),
+        false,
+    );
+    let d = tempfile::tempdir().unwrap();
+    let m = d.path().join("m");
+    assert_eq!(fetch(&server, &m, &[]).status.code(), Some(0));
+    let before = server.log.lock().unwrap().len();
+    let out = d.path().join("site2");
+    let o = unpress(&[
+        "convert",
+        m.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(
+        server.log.lock().unwrap().len(),
+        before,
+        "converting a mirror asks the network nothing"
+    );
+    // Same names and files as the mirror's own conversion (the reports aside).
+    let a = tree(&m.join("site"));
+    let b = tree(&out);
+    let keys = |t: &BTreeMap<String, Vec<u8>>| {
+        t.keys()
+            .filter(|k| !k.ends_with("report.json"))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(keys(&a), keys(&b));
+    assert_eq!(a["post-3/index.md"], b["post-3/index.md"]);
+}

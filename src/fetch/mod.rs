@@ -40,11 +40,7 @@ impl Default for FetchOptions {
     }
 }
 
-pub const USER_AGENT: &str = concat!(
-    "unpress/",
-    env!("CARGO_PKG_VERSION"),
-    " (+https://github.com/unpress/unpress)"
-);
+pub const USER_AGENT: &str = concat!("unpress/", env!("CARGO_PKG_VERSION"));
 
 /// A downloaded image: where its bytes were first written, and what kind of image they are.
 #[derive(Debug, Clone)]
