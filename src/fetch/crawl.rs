@@ -181,6 +181,21 @@ async fn crawl(
         Vec::new()
     };
 
+    // Credentials that WordPress does not accept are not an error to it: the request goes on
+    // anonymously. Ask who we are, so that a wrong password is said plainly, not found missing later.
+    if api.authenticated() {
+        match api.get(&root.url("wp/v2/users/me", &ctx), false).await {
+            Ok(_) => {}
+            Err(e) if matches!(e.status(), Some(401 | 403)) => {
+                return Err(CrawlError::Setup(format!(
+                    "the user or its Application Password was refused ({e}); check --user and UNPRESS_APP_PASSWORD, and that Application Passwords are enabled"
+                )));
+            }
+            Err(e) => report
+                .notes
+                .push(format!("could not check the login ({e})")),
+        }
+    }
     // Post types.
     let types_resp = api
         .get(&root.url("wp/v2/types", &ctx), false)
