@@ -465,7 +465,37 @@ async fn crawl(
     if opts.images && !changed_values.is_empty() {
         fetch_media(api, &root, opts, state, report, &changed_values, &ctx).await?;
     }
+    if opts.images {
+        restore_missing_media(api, opts, state, report).await;
+    }
     Ok(())
+}
+
+/// A recorded file that is no longer in the mirror (deleted by hand, a disk mishap) is fetched
+/// again, whether or not its post changed: the mirror stays complete.
+async fn restore_missing_media(
+    api: &Arc<Api>,
+    opts: &CrawlOptions,
+    state: &mut State,
+    report: &mut CrawlReport,
+) {
+    let missing: Vec<String> = state
+        .media
+        .iter()
+        .filter(|(_, m)| !opts.mirror.join(&m.file).is_file())
+        .map(|(u, _)| u.clone())
+        .collect();
+    for url in missing {
+        state.media.remove(&url);
+        match download_one(api, &opts.mirror, &url, None, opts.max_image).await {
+            Ok(Got::New(m)) => {
+                report.media_downloaded += 1;
+                state.media.insert(url, m);
+            }
+            Ok(_) => {}
+            Err(e) => report.media_failures.push(format!("{url}: {e}")),
+        }
+    }
 }
 
 fn with(
