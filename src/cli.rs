@@ -194,16 +194,10 @@ impl FetchArgs {
             api,
             progress: !self.quiet,
         };
-        let mut formats = Vec::new();
-        for f in &self.to {
-            if !formats.contains(f) {
-                formats.push(*f);
-            }
-        }
         let convert = ConvertOptions {
             inputs: Vec::new(),
             sink: Sink::Folder(self.out.join(crate::mirror::SITE)),
-            formats,
+            formats: unique(&self.to),
             layout: self.layout,
             jobs: std::thread::available_parallelism()
                 .map(|n| n.get())
@@ -221,13 +215,7 @@ impl FetchArgs {
                 links_in_text: false,
             },
             progress: !self.quiet,
-            messages: if self.quiet {
-                Messages::Quiet
-            } else if self.verbose {
-                Messages::Verbose
-            } else {
-                Messages::Normal
-            },
+            messages: messages(self.quiet, self.verbose),
             assigned: Default::default(),
             record_names: true,
         };
@@ -286,12 +274,7 @@ pub struct ConvertArgs {
 
 impl ConvertArgs {
     pub fn options(&self) -> Result<ConvertOptions, String> {
-        let mut formats = Vec::new();
-        for f in &self.to {
-            if !formats.contains(f) {
-                formats.push(*f);
-            }
-        }
+        let formats = unique(&self.to);
         let to_stdout = self.out.as_os_str() == "-";
         if to_stdout && formats.len() != 1 {
             return Err("--out - writes one format: choose it with --to (md, txt or json)".into());
@@ -334,13 +317,28 @@ impl ConvertArgs {
             progress: !self.quiet,
             assigned: Default::default(),
             record_names: false,
-            messages: if self.quiet {
-                Messages::Quiet
-            } else if self.verbose || self.strict {
-                Messages::Verbose
-            } else {
-                Messages::Normal
-            },
+            messages: messages(self.quiet, self.verbose || self.strict),
         })
+    }
+}
+
+/// Formats in the order given, each once.
+fn unique(to: &[Format]) -> Vec<Format> {
+    let mut formats = Vec::new();
+    for f in to {
+        if !formats.contains(f) {
+            formats.push(*f);
+        }
+    }
+    formats
+}
+
+fn messages(quiet: bool, verbose: bool) -> Messages {
+    if quiet {
+        Messages::Quiet
+    } else if verbose {
+        Messages::Verbose
+    } else {
+        Messages::Normal
     }
 }

@@ -74,15 +74,7 @@ pub struct Outcome {
 
 /// One unit of work handed from the reader to a worker.
 enum Job {
-    Convert {
-        seq: usize,
-        source: String,
-        index: Option<usize>,
-        value: Value,
-        head: PostHead,
-        name: String,
-        renamed: Option<String>,
-    },
+    Convert(usize, Unit),
     Failed(usize, PostReport),
 }
 
@@ -147,28 +139,9 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
                         report,
                         stdout: None,
                     },
-                    Job::Convert {
-                        seq,
-                        source,
-                        index,
-                        value,
-                        head,
-                        name,
-                        renamed,
-                    } => {
-                        let (report, stdout) = convert_one(
-                            &opts,
-                            out_dir.as_deref(),
-                            dl.as_deref(),
-                            Unit {
-                                source,
-                                index,
-                                value,
-                                head,
-                                name,
-                                renamed,
-                            },
-                        );
+                    Job::Convert(seq, unit) => {
+                        let (report, stdout) =
+                            convert_one(&opts, out_dir.as_deref(), dl.as_deref(), unit);
                         Done {
                             seq,
                             report,
@@ -526,15 +499,17 @@ fn plan(item: Item, seq: usize, planner: &mut Planner) -> Job {
         .id
         .and_then(|id| planner.assigned.get(&(head.kind.clone(), id)))
     {
-        return Job::Convert {
+        return Job::Convert(
             seq,
-            source: item.source,
-            index: item.index,
-            renamed: (!head.slug.is_empty() && *name != head.slug).then(|| name.clone()),
-            name: name.clone(),
-            value,
-            head,
-        };
+            Unit {
+                source: item.source,
+                index: item.index,
+                renamed: (!head.slug.is_empty() && *name != head.slug).then(|| name.clone()),
+                name: name.clone(),
+                value,
+                head,
+            },
+        );
     }
     let names = &mut planner.names;
     let safe = safe_component(&head.slug);
@@ -559,15 +534,17 @@ fn plan(item: Item, seq: usize, planner: &mut Planner) -> Job {
         }
     };
     let renamed = (!head.slug.is_empty() && name != head.slug).then(|| name.clone());
-    Job::Convert {
+    Job::Convert(
         seq,
-        source: item.source,
-        index: item.index,
-        value,
-        head,
-        name,
-        renamed,
-    }
+        Unit {
+            source: item.source,
+            index: item.index,
+            value,
+            head,
+            name,
+            renamed,
+        },
+    )
 }
 
 struct Unit {

@@ -235,6 +235,16 @@ impl Image {
     }
 }
 
+/// The words an embed is shown by: its provider and title, else its URL.
+pub fn embed_label(url: &str, provider: Option<&str>, title: Option<&str>) -> String {
+    match (provider, title) {
+        (Some(p), Some(t)) => format!("{p}: {t}"),
+        (Some(p), None) => format!("{p}: {url}"),
+        (None, Some(t)) => t.to_string(),
+        (None, None) => url.to_string(),
+    }
+}
+
 /// Plain text of inline content, as a reader would see it (images by their alt text).
 pub fn plain_text(inlines: &[Inline]) -> String {
     let mut out = String::new();

@@ -1,6 +1,6 @@
 //! The WordPress REST API client: discovery, polite GETs with retries, authentication.
 
-use super::{USER_AGENT, jitter, root_cause};
+use super::{http_client, jitter, root_cause};
 use reqwest::Url;
 use reqwest::header::HeaderMap;
 use std::sync::Arc;
@@ -138,14 +138,7 @@ pub struct Api {
 
 impl Api {
     pub fn new(opts: ApiOptions) -> Result<Arc<Self>, String> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .timeout(opts.timeout)
-            .connect_timeout(opts.connect_timeout)
-            .redirect(reqwest::redirect::Policy::limited(10))
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let client = http_client(opts.timeout, opts.connect_timeout)?;
         Ok(Arc::new(Api {
             client,
             sem: Semaphore::new(opts.jobs.max(1)),
@@ -178,6 +171,39 @@ impl Api {
     /// GET with retries on what can succeed later (5xx, 408, 429 with `Retry-After`, timeouts,
     /// resets, truncated bodies). `anonymous` sends no credentials (the home page, media files).
     pub async fn get(&self, url: &Url, anonymous: bool) -> Result<Resp, ApiError> {
+        let req = Request {
+            anonymous,
+            etag: None,
+            last_modified: None,
+            max: self.opts.max_body,
+        };
+        self.request(url, &req)
+            .await?
+            .ok_or_else(|| ApiError::Transport {
+                url: url.to_string(),
+                msg: "304 Not Modified to an unconditional request".into(),
+            })
+    }
+
+    /// Downloads a file (an image) with the same politeness, without credentials; the validators
+    /// make it conditional. `Ok(None)` means 304 Not Modified.
+    pub async fn download(
+        &self,
+        url: &Url,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+        max: u64,
+    ) -> Result<Option<Resp>, ApiError> {
+        let req = Request {
+            anonymous: true,
+            etag,
+            last_modified,
+            max,
+        };
+        self.request(url, &req).await
+    }
+
+    async fn request(&self, url: &Url, req: &Request<'_>) -> Result<Option<Resp>, ApiError> {
         let _permit = self.sem.acquire().await.map_err(|_| ApiError::Transport {
             url: url.to_string(),
             msg: "stopped".into(),
@@ -187,7 +213,7 @@ impl Api {
             self.pace().await;
             self.requests
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let (result, transient, retry_after) = self.try_once(url, anonymous).await;
+            let (result, transient, retry_after) = self.try_once(url, req).await;
             match result {
                 Ok(r) => return Ok(r),
                 Err(e) if !transient || attempt >= self.opts.retries => return Err(e),
@@ -202,40 +228,48 @@ impl Api {
         }
     }
 
+    /// One attempt: the outcome, whether trying again could help, and `Retry-After`.
     async fn try_once(
         &self,
         url: &Url,
-        anonymous: bool,
-    ) -> (Result<Resp, ApiError>, bool, Option<Duration>) {
+        req: &Request<'_>,
+    ) -> (Result<Option<Resp>, ApiError>, bool, Option<Duration>) {
         let u = url.to_string();
-        let mut req = self
-            .client
-            .get(url.clone())
-            .header("Accept", "application/json");
-        if let (Some(c), false) = (&self.opts.auth, anonymous) {
-            req = req.basic_auth(&c.user, Some(&c.password));
-        }
-        let mut resp = match req.send().await {
-            Ok(r) => r,
-            Err(e) => {
-                let msg = if e.is_timeout() {
-                    "timed out".to_string()
-                } else if e.is_redirect() {
-                    return (
-                        Err(ApiError::Transport {
-                            url: u,
-                            msg: "too many redirects (a redirect loop?)".into(),
-                        }),
-                        false,
-                        None,
-                    );
-                } else {
-                    format!("connection failed: {}", root_cause(&e))
-                };
-                return (Err(ApiError::Transport { url: u, msg }), true, None);
+        let fail = |msg: String, transient: bool| {
+            (
+                Err(ApiError::Transport {
+                    url: u.clone(),
+                    msg,
+                }),
+                transient,
+                None,
+            )
+        };
+        let mut rb = self.client.get(url.clone());
+        if !req.anonymous {
+            rb = rb.header("Accept", "application/json");
+            if let Some(c) = &self.opts.auth {
+                rb = rb.basic_auth(&c.user, Some(&c.password));
             }
+        }
+        if let Some(e) = req.etag {
+            rb = rb.header(reqwest::header::IF_NONE_MATCH, e);
+        }
+        if let Some(l) = req.last_modified {
+            rb = rb.header(reqwest::header::IF_MODIFIED_SINCE, l);
+        }
+        let mut resp = match rb.send().await {
+            Ok(r) => r,
+            Err(e) if e.is_timeout() => return fail("timed out".into(), true),
+            Err(e) if e.is_redirect() => {
+                return fail("too many redirects (a redirect loop?)".into(), false);
+            }
+            Err(e) => return fail(format!("connection failed: {}", root_cause(&e)), true),
         };
         let status = resp.status().as_u16();
+        if status == 304 {
+            return (Ok(None), false, None);
+        }
         let headers = resp.headers().clone();
         let retry_after = headers
             .get(reqwest::header::RETRY_AFTER)
@@ -243,41 +277,39 @@ impl Api {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
         if let Some(len) = resp.content_length()
-            && len > self.opts.max_body
+            && len > req.max
         {
-            let msg = format!(
-                "response too large: {len} bytes, over the {}-byte limit",
-                self.opts.max_body
+            return fail(
+                format!("too large: {len} bytes, over the {}-byte limit", req.max),
+                false,
             );
-            return (Err(ApiError::Transport { url: u, msg }), false, None);
         }
         let mut body = Vec::new();
         loop {
             match resp.chunk().await {
                 Ok(Some(c)) => {
-                    if (body.len() + c.len()) as u64 > self.opts.max_body {
-                        let msg = format!(
-                            "response too large: over the {}-byte limit",
-                            self.opts.max_body
-                        );
-                        return (Err(ApiError::Transport { url: u, msg }), false, None);
+                    if (body.len() + c.len()) as u64 > req.max {
+                        return fail(format!("too large: over the {}-byte limit", req.max), false);
                     }
                     body.extend_from_slice(&c);
                 }
                 Ok(None) => break,
+                Err(e) if e.is_timeout() => return fail("timed out while reading".into(), true),
                 Err(e) => {
-                    let msg = format!("the response was cut off: {}", root_cause(&e));
-                    return (Err(ApiError::Transport { url: u, msg }), true, None);
+                    return fail(
+                        format!("the response was cut off: {}", root_cause(&e)),
+                        true,
+                    );
                 }
             }
         }
         if (200..300).contains(&status) {
             return (
-                Ok(Resp {
+                Ok(Some(Resp {
                     url: u,
                     headers,
                     body,
-                }),
+                })),
                 false,
                 None,
             );
@@ -293,10 +325,7 @@ impl Api {
                 )
             })
             .unwrap_or((None, None));
-        let mut detail = String::new();
-        if let Some(m) = &message {
-            detail = format!(": {m}");
-        }
+        let mut detail = message.map(|m| format!(": {m}")).unwrap_or_default();
         if status == 401 || status == 403 {
             detail.push_str(if self.opts.auth.is_some() {
                 " (the user or Application Password was refused, or lacks the capability)"
@@ -316,112 +345,14 @@ impl Api {
             retry_after,
         )
     }
+}
 
-    /// Downloads a file (an image) to memory with the same politeness; `conditional` carries
-    /// `If-None-Match`/`If-Modified-Since` values. `Ok(None)` means 304 Not Modified.
-    pub async fn download(
-        &self,
-        url: &Url,
-        etag: Option<&str>,
-        last_modified: Option<&str>,
-        max: u64,
-    ) -> Result<Option<Resp>, ApiError> {
-        let _permit = self.sem.acquire().await.map_err(|_| ApiError::Transport {
-            url: url.to_string(),
-            msg: "stopped".into(),
-        })?;
-        let mut attempt = 0u32;
-        loop {
-            self.pace().await;
-            self.requests
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let u = url.to_string();
-            let mut req = self.client.get(url.clone());
-            if let Some(e) = etag {
-                req = req.header(reqwest::header::IF_NONE_MATCH, e);
-            }
-            if let Some(l) = last_modified {
-                req = req.header(reqwest::header::IF_MODIFIED_SINCE, l);
-            }
-            let outcome: Result<Option<Resp>, (ApiError, bool)> = async {
-                let mut resp = req.send().await.map_err(|e| {
-                    let msg = if e.is_timeout() {
-                        "timed out".into()
-                    } else {
-                        format!("connection failed: {}", root_cause(&e))
-                    };
-                    (
-                        ApiError::Transport {
-                            url: u.clone(),
-                            msg,
-                        },
-                        true,
-                    )
-                })?;
-                let status = resp.status().as_u16();
-                if status == 304 {
-                    return Ok(None);
-                }
-                if !(200..300).contains(&status) {
-                    let transient = status == 408 || status == 429 || status >= 500;
-                    return Err((
-                        ApiError::Status {
-                            url: u.clone(),
-                            status,
-                            code: None,
-                            detail: String::new(),
-                        },
-                        transient,
-                    ));
-                }
-                let headers = resp.headers().clone();
-                let mut body = Vec::new();
-                loop {
-                    match resp.chunk().await {
-                        Ok(Some(c)) => {
-                            if (body.len() + c.len()) as u64 > max {
-                                let msg = format!("too large: over the {max}-byte limit");
-                                return Err((
-                                    ApiError::Transport {
-                                        url: u.clone(),
-                                        msg,
-                                    },
-                                    false,
-                                ));
-                            }
-                            body.extend_from_slice(&c);
-                        }
-                        Ok(None) => break,
-                        Err(e) => {
-                            let msg = format!("the download was cut off: {}", root_cause(&e));
-                            return Err((
-                                ApiError::Transport {
-                                    url: u.clone(),
-                                    msg,
-                                },
-                                true,
-                            ));
-                        }
-                    }
-                }
-                Ok(Some(Resp {
-                    url: u.clone(),
-                    headers,
-                    body,
-                }))
-            }
-            .await;
-            match outcome {
-                Ok(r) => return Ok(r),
-                Err((e, transient)) if !transient || attempt >= self.opts.retries => return Err(e),
-                Err(_) => {
-                    let exp = self.opts.backoff.saturating_mul(1 << attempt.min(10));
-                    tokio::time::sleep(exp + jitter(exp / 4)).await;
-                    attempt += 1;
-                }
-            }
-        }
-    }
+/// What one request asks for.
+struct Request<'a> {
+    anonymous: bool,
+    etag: Option<&'a str>,
+    last_modified: Option<&'a str>,
+    max: u64,
 }
 
 /// Finds the REST API of a site: the `Link: <…>; rel="https://api.w.org/"` header of the home

@@ -95,20 +95,12 @@ impl Fail {
 
 impl Downloader {
     pub fn new(opts: FetchOptions) -> Result<Self, String> {
-        // reqwest is built without a crypto provider so that only ring is compiled in.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the download runtime: {e}"))?;
-        let client = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .timeout(opts.timeout)
-            .connect_timeout(opts.connect_timeout)
-            .redirect(reqwest::redirect::Policy::limited(10))
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let client = http_client(opts.timeout, opts.connect_timeout)?;
         Ok(Downloader {
             rt,
             inner: Arc::new(Inner {
@@ -301,6 +293,22 @@ impl Inner {
             }
         }
     }
+}
+
+/// The one HTTP client setup: rustls with ring, our User-Agent, timeouts, bounded redirects.
+pub(crate) fn http_client(
+    timeout: Duration,
+    connect_timeout: Duration,
+) -> Result<reqwest::Client, String> {
+    // reqwest is built without a crypto provider so that only ring is compiled in.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .timeout(timeout)
+        .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::limited(10))
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))
 }
 
 pub(crate) fn root_cause(e: &dyn std::error::Error) -> String {

@@ -1653,7 +1653,7 @@ fn flatten_block_inlines(b: Block, out: &mut Vec<Inline>) {
             title,
             caption,
         } => {
-            let text = title.or(provider).unwrap_or_else(|| url.clone());
+            let text = crate::model::embed_label(&url, provider.as_deref(), title.as_deref());
             out.push(Inline::Link {
                 url,
                 title: None,

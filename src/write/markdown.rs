@@ -100,12 +100,7 @@ fn block(b: &Block, alt: bool) -> String {
             title,
             caption,
         } => {
-            let label = match (provider, title) {
-                (Some(p), Some(t)) => format!("{p}: {t}"),
-                (Some(p), None) => format!("{p}: {url}"),
-                (None, Some(t)) => t.clone(),
-                (None, None) => url.clone(),
-            };
+            let label = crate::model::embed_label(url, provider.as_deref(), title.as_deref());
             let mut s = format!("[{}]({})", escape(&label, false, false), destination(url));
             if !caption.is_empty() {
                 s.push_str("\n\n");
