@@ -81,7 +81,7 @@ enum Job {
 struct Done {
     seq: usize,
     report: PostReport,
-    stdout: Option<String>,
+    stdout: Option<Vec<u8>>,
 }
 
 pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
@@ -189,7 +189,7 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
             {
                 let mut lock = stdout.lock();
                 // A closed pipe (`| head`) is not an error: stop writing, keep converting.
-                if lock.write_all(s.as_bytes()).is_err() || lock.flush().is_err() {
+                if lock.write_all(s).is_err() || lock.flush().is_err() {
                     stdout_ok = false;
                 }
             }
@@ -561,7 +561,7 @@ fn convert_one(
     out_dir: Option<&Path>,
     dl: Option<&Downloader>,
     unit: Unit,
-) -> (PostReport, Option<String>) {
+) -> (PostReport, Option<Vec<u8>>) {
     let mut diag = Diag::default();
     let mut report = PostReport {
         id: unit.head.id,
@@ -593,9 +593,17 @@ fn convert_one(
     }
     let Some(out_dir) = out_dir else {
         let format = opts.formats.first().copied().unwrap_or(Format::Md);
-        let s = write::render(format, &doc, &opts.write);
+        let mut missing = Vec::new();
+        let bytes = match write::render_bytes(format, &doc, &opts.write, None, &mut missing) {
+            Ok(b) => b,
+            Err(e) => {
+                report.status = Status::Failed;
+                report.error = Some(format!("cannot write the {}: {e}", format.extension()));
+                return (report, None);
+            }
+        };
         report.warnings = diag.warnings;
-        return (report, Some(s));
+        return (report, Some(bytes));
     };
     let (doc_dir, img_dir, img_prefix) = match opts.layout {
         Layout::Bundle => {
@@ -657,12 +665,19 @@ fn convert_one(
             .collect();
     }
     for &format in &opts.formats {
-        let text = write::render(format, &doc, &opts.write);
         let path = match opts.layout {
             Layout::Bundle => doc_dir.join(format!("index.{}", format.extension())),
             Layout::Flat => doc_dir.join(format!("{}.{}", unit.name, format.extension())),
         };
-        match write_atomic(&path, text.as_bytes()) {
+        let mut missing = Vec::new();
+        let bytes = write::render_bytes(format, &doc, &opts.write, Some(&doc_dir), &mut missing);
+        for (target, reason) in missing {
+            diag.warn(Warning::NotInBook {
+                image: target,
+                reason,
+            });
+        }
+        match bytes.and_then(|b| write_atomic(&path, &b)) {
             Ok(()) => report.outputs.push(rel_to(out_dir, &path)),
             Err(e) => {
                 report.status = Status::Failed;

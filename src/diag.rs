@@ -23,6 +23,8 @@ pub enum Warning {
     SlugChanged { from: String, to: String },
     /// A table had cells that Markdown cannot hold (several blocks): they were joined.
     TableCellFlattened,
+    /// An image left out of an EPUB (shown by its alt text).
+    NotInBook { image: String, reason: String },
 }
 
 impl fmt::Display for Warning {
@@ -51,6 +53,12 @@ impl fmt::Display for Warning {
                 write!(
                     f,
                     "table cells with several blocks were joined into one line"
+                )
+            }
+            Warning::NotInBook { image, reason } => {
+                write!(
+                    f,
+                    "image {image} is not in the EPUB ({reason}); its alt text stands in"
                 )
             }
         }

@@ -1,9 +1,11 @@
 //! Writers: one module per output format, all reading the same document model.
 
+pub mod epub;
 pub mod front_matter;
 pub mod json;
 pub mod markdown;
 pub mod text;
+pub mod xhtml;
 
 use crate::model::Document;
 
@@ -16,6 +18,8 @@ pub enum Format {
     Txt,
     /// The document model as JSON.
     Json,
+    /// An EPUB 3 book of the post, its images inside.
+    Epub,
 }
 
 impl Format {
@@ -25,6 +29,7 @@ impl Format {
             Format::Md => "md",
             Format::Txt => "txt",
             Format::Json => "json",
+            Format::Epub => "epub",
         }
     }
 }
@@ -46,10 +51,65 @@ impl Default for WriteOptions {
     }
 }
 
+/// Renders a text format. (EPUB is binary and needs the images: see `render_bytes`.)
 pub fn render(format: Format, doc: &Document, opts: &WriteOptions) -> String {
     match format {
         Format::Md => markdown::write(doc, opts),
         Format::Txt => text::write(doc, opts),
         Format::Json => json::write(doc),
+        Format::Epub => String::new(),
     }
+}
+
+/// Renders any format to bytes. `dir` is where the document's local image paths point from;
+/// images found nowhere are reported in `missing` as (image, reason).
+pub fn render_bytes(
+    format: Format,
+    doc: &Document,
+    opts: &WriteOptions,
+    dir: Option<&std::path::Path>,
+    missing: &mut Vec<(String, String)>,
+) -> std::io::Result<Vec<u8>> {
+    if format != Format::Epub {
+        return Ok(render(format, doc, opts).into_bytes());
+    }
+    let locate = |target: &str| -> Option<std::path::PathBuf> {
+        if target.contains("://") {
+            return None;
+        }
+        let p = dir?.join(target);
+        p.is_file().then_some(p)
+    };
+    let meta = epub::BookMeta {
+        title: if doc.meta.title.is_empty() {
+            doc.meta.slug.clone()
+        } else {
+            doc.meta.title.clone()
+        },
+        lang: epub::guess_lang(std::slice::from_ref(doc)),
+        id_seed: doc
+            .meta
+            .link
+            .clone()
+            .unwrap_or_else(|| format!("{}:{}", doc.meta.kind, doc.meta.id.unwrap_or(0))),
+        creators: doc.meta.authors.clone(),
+        publisher: None,
+        description: (!doc.meta.excerpt.is_empty()).then(|| doc.meta.excerpt.clone()),
+        writing_mode: epub::WritingMode::HorizontalTb,
+    };
+    let parts = [epub::Part {
+        title: None,
+        chapters: vec![0],
+    }];
+    let mut out = std::io::Cursor::new(Vec::new());
+    let report = epub::write(
+        &mut out,
+        std::slice::from_ref(doc),
+        &parts,
+        &meta,
+        None,
+        &locate,
+    )?;
+    missing.extend(report.missing_images);
+    Ok(out.into_inner())
 }
