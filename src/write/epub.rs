@@ -250,7 +250,7 @@ pub fn write<W: Write + Seek>(
         known.borrow_mut().insert(target.to_string(), found.clone());
         found.map(|n| format!("../images/{n}"))
     };
-    let mut chapters: Vec<(String, String, Vec<(u8, String, String)>)> = Vec::new();
+    let mut chapters: Vec<(String, String, Vec<xhtml::Heading>)> = Vec::new();
     for (n, &i) in order.iter().enumerate() {
         let doc = &docs[i];
         let base = doc.meta.link.clone();
@@ -388,7 +388,7 @@ pub fn write<W: Write + Seek>(
             format!("<a href=\"chapters/{name}#{id}\">{text}</a>")
         };
         // h2s, each with its h3s; an h3 before any h2 stands on its own.
-        let mut entries: Vec<(&str, &str, Vec<(&str, &str)>)> = Vec::new();
+        let mut entries: Vec<NavEntry<'_>> = Vec::new();
         for (level, id, text) in heads.iter().skip(1) {
             match entries.last_mut() {
                 Some(last) if *level == 3 => last.2.push((id, text)),
@@ -586,6 +586,9 @@ pub fn write<W: Write + Seek>(
     zip.finish().map_err(std::io::Error::other)?;
     Ok(report)
 }
+
+/// An h2 in the navigation: id, text, and its h3s (id, text).
+type NavEntry<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>);
 
 enum Entry {
     Bytes(Vec<u8>),

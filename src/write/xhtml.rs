@@ -13,11 +13,14 @@ pub struct Resolve<'a> {
     pub link: &'a dyn Fn(&str) -> Option<String>,
 }
 
+/// A heading for the navigation: level, id, text.
+pub type Heading = (u8, String, String);
+
 /// What one chapter's body came to: its XHTML, and its h2/h3 headings for the navigation.
 pub struct Chapter {
     pub body: String,
     /// (level, id, text)
-    pub headings: Vec<(u8, String, String)>,
+    pub headings: Vec<Heading>,
     /// Images that are not in the book, shown as their alt text.
     pub missing_images: Vec<String>,
 }
@@ -43,7 +46,7 @@ struct W<'a> {
     out: String,
     r: &'a Resolve<'a>,
     ids: HashSet<String>,
-    headings: Vec<(u8, String, String)>,
+    headings: Vec<Heading>,
     missing: Vec<String>,
     notes: HashSet<String>,
 }
