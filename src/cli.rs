@@ -35,6 +35,9 @@ pub enum Command {
     /// Mirror a live site over its REST API (incrementally), then convert it
     #[command(after_help = FETCH_EXAMPLES)]
     Fetch(FetchArgs),
+    /// Make one EPUB book of many posts (a mirror, or saved JSON)
+    #[command(after_help = BOOK_EXAMPLES)]
+    Book(BookArgs),
     /// Print a shell completion script
     Completions {
         /// bash, zsh, fish, elvish or powershell
@@ -220,6 +223,90 @@ impl FetchArgs {
             record_names: true,
         };
         Ok((crawl, convert))
+    }
+}
+
+const BOOK_EXAMPLES: &str = "\
+Examples:
+  unpress book mirror/ -o blog.epub
+  unpress book mirror/ -o blog.epub --lang ja --title \"院長ブログ\" --writing-mode vertical-rl
+  unpress book export/ -o book.epub --pages --order title --group category --cover cover.jpg
+
+Chapters are the posts in date order (--order), each listed in the navigation with its h2/h3
+headings; images are inside the book (JPEG, PNG and GIF; others become their alt text, with a
+warning). The same input gives a byte-identical book.
+
+Exit status:
+  0  the book was written with every image
+  1  the book was written, but some images or inputs were left out (they are listed)
+  2  no book: usage error, no posts, or the file could not be written";
+
+#[derive(Args, Debug)]
+pub struct BookArgs {
+    /// Mirrors made by `fetch`, JSON files or folders; `-` reads standard input
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// The EPUB file to write (`-` for standard output)
+    #[arg(short, long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Book title [default: the site's name]
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Language (BCP 47, such as ja or en) [default: guessed from the text]
+    #[arg(long)]
+    pub lang: Option<String>,
+    /// Include pages as well as posts
+    #[arg(long)]
+    pub pages: bool,
+    /// Chapter order
+    #[arg(long, value_enum, default_value = "date")]
+    pub order: crate::book::Order,
+    /// Group chapters into parts
+    #[arg(long, value_enum)]
+    pub group: Option<crate::book::Group>,
+    /// Cover image [default: the newest post's featured image]
+    #[arg(long, value_name = "FILE")]
+    pub cover: Option<PathBuf>,
+    /// Horizontal, or vertical right-to-left (Japanese)
+    #[arg(long, value_enum, default_value = "horizontal-tb")]
+    pub writing_mode: crate::write::epub::WritingMode,
+    /// Do not download images that are not already in a mirror
+    #[arg(long)]
+    pub no_images: bool,
+    /// Seconds before one image request is abandoned
+    #[arg(long, default_value = "60", value_name = "SECS")]
+    pub timeout: f64,
+    /// Print nothing but errors
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// List every image left out
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+impl BookArgs {
+    pub fn options(&self) -> Result<crate::book::BookOptions, String> {
+        if !(self.timeout.is_finite() && self.timeout > 0.0) {
+            return Err("--timeout takes a number of seconds above 0".into());
+        }
+        let timeout = Duration::from_secs_f64(self.timeout);
+        Ok(crate::book::BookOptions {
+            inputs: self.inputs.clone(),
+            out: self.out.clone(),
+            title: self.title.clone(),
+            lang: self.lang.clone(),
+            pages: self.pages,
+            order: self.order,
+            group: self.group,
+            cover: self.cover.clone(),
+            writing_mode: self.writing_mode,
+            images: !self.no_images,
+            fetch: FetchOptions {
+                timeout,
+                connect_timeout: timeout.min(Duration::from_secs(10)),
+                ..FetchOptions::default()
+            },
+        })
     }
 }
 

@@ -2,7 +2,7 @@
 
 use clap::{CommandFactory, Parser};
 use std::process::ExitCode;
-use unpress::cli::{Cli, Command, ConvertArgs, FetchArgs};
+use unpress::cli::{BookArgs, Cli, Command, ConvertArgs, FetchArgs};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -15,6 +15,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Convert(args) => convert(&args),
         Command::Fetch(args) => fetch(&args),
+        Command::Book(args) => book(&args),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -151,4 +152,32 @@ fn fetch(args: &FetchArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn book(args: &BookArgs) -> ExitCode {
+    let outcome = match args.options().and_then(|o| unpress::book::run(&o)) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("unpress: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let left_out = !outcome.missing_images.is_empty() || !outcome.skipped.is_empty();
+    if !args.quiet {
+        for s in &outcome.skipped {
+            eprintln!("skipped: {s}");
+        }
+        for (image, why) in outcome.missing_images.iter().take(if args.verbose { usize::MAX } else { 10 }) {
+            eprintln!("warning: image {image} is not in the book ({why}); its alt text stands in");
+        }
+        if left_out || args.verbose {
+            eprintln!(
+                "unpress: {} chapters, {} images in the book, {} images left out",
+                outcome.chapters,
+                outcome.images,
+                outcome.missing_images.len()
+            );
+        }
+    }
+    if left_out { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }

@@ -116,7 +116,7 @@ pub fn uuid_from(seed: &str) -> String {
 }
 
 /// `YYYY-MM-DDThh:mm:ssZ` from an RFC 3339 date with offset (the form `dcterms:modified` wants).
-fn to_utc(d: &str) -> Option<String> {
+pub fn to_utc(d: &str) -> Option<String> {
     let base = d.get(..19)?;
     let offset = &d[19..];
     let secs = |s: &str| -> Option<i64> {
