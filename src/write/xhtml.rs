@@ -137,12 +137,14 @@ impl W<'_> {
             }
             Block::Heading { level, content, .. } => {
                 // The chapter title is the h1; the post's own headings sit below it.
-                let level = (*level + 1).clamp(2, 6);
+                let post_level = *level;
+                let level = (post_level + 1).clamp(2, 6);
                 let id = self.unique(&format!("h{}", self.headings.len() + 1));
                 let text = crate::model::plain_text(content);
-                if level <= 3 {
+                // The navigation lists the post's own h2 and h3 (an h1 in a post counts as h2).
+                if post_level <= 3 {
                     self.headings
-                        .push((level, id.clone(), text.trim().to_string()));
+                        .push((post_level.max(2), id.clone(), text.trim().to_string()));
                 }
                 self.out.push_str(&format!("<h{level} id=\"{id}\">"));
                 self.inlines(content, false);
