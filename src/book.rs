@@ -91,7 +91,9 @@ pub fn run(opts: &BookOptions) -> Result<BookOutcome, String> {
         });
     }
     if docs.is_empty() {
-        return Err("no posts to make a book of (pages are left out unless --pages is given)".into());
+        return Err(
+            "no posts to make a book of (pages are left out unless --pages is given)".into(),
+        );
     }
     sort(&mut docs, opts.order);
 
@@ -120,7 +122,9 @@ pub fn run(opts: &BookOptions) -> Result<BookOutcome, String> {
             for_each_image_mut(d, &mut |slot| match slot {
                 ImageSlot::Image(img) => {
                     let abs = crate::media::resolve(img.best_url(), base.as_deref());
-                    img.local = abs.and_then(|u| local.get(&u)).map(|p| p.to_string_lossy().into_owned());
+                    img.local = abs
+                        .and_then(|u| local.get(&u))
+                        .map(|p| p.to_string_lossy().into_owned());
                 }
                 ImageSlot::Link(_, _) => {}
             });
@@ -128,8 +132,17 @@ pub fn run(opts: &BookOptions) -> Result<BookOutcome, String> {
         let parts = parts(&docs, opts.group);
         let cover = opts.cover.clone().or_else(|| {
             // The newest post's featured image.
-            let newest = docs.iter().filter(|d| d.meta.featured_image.is_some()).max_by(|a, b| a.meta.date.cmp(&b.meta.date))?;
-            newest.meta.featured_image.as_ref()?.local.as_ref().map(PathBuf::from)
+            let newest = docs
+                .iter()
+                .filter(|d| d.meta.featured_image.is_some())
+                .max_by(|a, b| a.meta.date.cmp(&b.meta.date))?;
+            newest
+                .meta
+                .featured_image
+                .as_ref()?
+                .local
+                .as_ref()
+                .map(PathBuf::from)
         });
         let mut creators: Vec<String> = Vec::new();
         for d in &docs {
@@ -139,9 +152,16 @@ pub fn run(opts: &BookOptions) -> Result<BookOutcome, String> {
                 }
             }
         }
-        let site_name = site.as_ref().map(|s| s.name.clone()).filter(|n| !n.is_empty());
+        let site_name = site
+            .as_ref()
+            .map(|s| s.name.clone())
+            .filter(|n| !n.is_empty());
         let meta = BookMeta {
-            title: opts.title.clone().or_else(|| site_name.clone()).unwrap_or_else(|| docs[0].meta.title.clone()),
+            title: opts
+                .title
+                .clone()
+                .or_else(|| site_name.clone())
+                .unwrap_or_else(|| docs[0].meta.title.clone()),
             lang: opts.lang.clone().unwrap_or_else(|| epub::guess_lang(&docs)),
             id_seed: site
                 .as_ref()
@@ -150,7 +170,10 @@ pub fn run(opts: &BookOptions) -> Result<BookOutcome, String> {
                 .unwrap_or_else(|| opts.title.clone().unwrap_or_default()),
             creators,
             publisher: site_name,
-            description: site.as_ref().map(|s| s.description.clone()).filter(|d| !d.is_empty()),
+            description: site
+                .as_ref()
+                .map(|s| s.description.clone())
+                .filter(|d| !d.is_empty()),
             writing_mode: opts.writing_mode,
         };
         let locate = |target: &str| -> Option<PathBuf> {
@@ -179,9 +202,12 @@ fn write_book(
 ) -> Result<epub::BookReport, String> {
     if out.as_os_str() == "-" {
         let mut buf = std::io::Cursor::new(Vec::new());
-        let r = epub::write(&mut buf, docs, parts, meta, cover, locate).map_err(|e| e.to_string())?;
+        let r =
+            epub::write(&mut buf, docs, parts, meta, cover, locate).map_err(|e| e.to_string())?;
         use std::io::Write;
-        std::io::stdout().write_all(buf.get_ref()).map_err(|e| e.to_string())?;
+        std::io::stdout()
+            .write_all(buf.get_ref())
+            .map_err(|e| e.to_string())?;
         return Ok(r);
     }
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -192,7 +218,8 @@ fn write_book(
     let result = std::fs::File::create(&tmp)
         .map_err(|e| format!("{}: {e}", out.display()))
         .and_then(|f| {
-            let r = epub::write(std::io::BufWriter::new(f), docs, parts, meta, cover, locate).map_err(|e| e.to_string())?;
+            let r = epub::write(std::io::BufWriter::new(f), docs, parts, meta, cover, locate)
+                .map_err(|e| e.to_string())?;
             std::fs::rename(&tmp, out).map_err(|e| format!("{}: {e}", out.display()))?;
             Ok(r)
         });
@@ -210,8 +237,18 @@ fn origin(link: &str) -> String {
 fn sort(docs: &mut [Document], order: Order) {
     match order {
         // RFC 3339 with offsets does not sort as text across offsets: compare in UTC.
-        Order::Date => docs.sort_by_cached_key(|d| (d.meta.date.as_deref().and_then(crate::write::epub::to_utc), d.meta.id)),
-        Order::Title => docs.sort_by(|a, b| a.meta.title.cmp(&b.meta.title).then(a.meta.id.cmp(&b.meta.id))),
+        Order::Date => docs.sort_by_cached_key(|d| {
+            (
+                d.meta.date.as_deref().and_then(crate::write::epub::to_utc),
+                d.meta.id,
+            )
+        }),
+        Order::Title => docs.sort_by(|a, b| {
+            a.meta
+                .title
+                .cmp(&b.meta.title)
+                .then(a.meta.id.cmp(&b.meta.id))
+        }),
         Order::Id => docs.sort_by_key(|d| d.meta.id),
     }
 }
@@ -231,9 +268,17 @@ fn parts(docs: &[Document], group: Option<Group>) -> Vec<Part> {
                     .categories
                     .first()
                     .cloned()
-                    .or_else(|| d.meta.category_ids.first().map(|id| format!("Category {id}")))
+                    .or_else(|| {
+                        d.meta
+                            .category_ids
+                            .first()
+                            .map(|id| format!("Category {id}"))
+                    })
                     .unwrap_or_else(|| "Uncategorized".into());
-                match parts.iter_mut().find(|p| p.title.as_deref() == Some(name.as_str())) {
+                match parts
+                    .iter_mut()
+                    .find(|p| p.title.as_deref() == Some(name.as_str()))
+                {
                     Some(p) => p.chapters.push(i),
                     None => parts.push(Part {
                         title: Some(name),

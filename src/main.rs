@@ -167,7 +167,12 @@ fn book(args: &BookArgs) -> ExitCode {
         for s in &outcome.skipped {
             eprintln!("skipped: {s}");
         }
-        for (image, why) in outcome.missing_images.iter().take(if args.verbose { usize::MAX } else { 10 }) {
+        for (image, why) in
+            outcome
+                .missing_images
+                .iter()
+                .take(if args.verbose { usize::MAX } else { 10 })
+        {
             eprintln!("warning: image {image} is not in the book ({why}); its alt text stands in");
         }
         if left_out || args.verbose {
@@ -179,5 +184,9 @@ fn book(args: &BookArgs) -> ExitCode {
             );
         }
     }
-    if left_out { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if left_out {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

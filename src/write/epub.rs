@@ -203,6 +203,12 @@ pub fn write<W: Write + Seek>(
 ) -> std::io::Result<BookReport> {
     let mut report = BookReport::default();
     let uuid = uuid_from(&meta.id_seed);
+    // A book has a title, even when its posts have none.
+    let mut meta = meta.clone();
+    if meta.title.trim().is_empty() {
+        meta.title = "Untitled".into();
+    }
+    let meta = &meta;
     // Chapter files in reading order, and the post links that lead to them.
     let order: Vec<usize> = parts
         .iter()
