@@ -64,12 +64,10 @@ fn attrs(xml: &[u8], tag: &str, attr: &str) -> Vec<String> {
     let mut buf = Vec::new();
     loop {
         match r.read_event_into(&mut buf) {
-            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => {
-                if e.local_name().as_ref() == tag {
-                    for a in e.attributes().flatten() {
-                        if a.key.local_name().as_ref() == attr {
-                            out.push(a.value.to_string());
-                        }
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) if e.local_name().as_ref() == tag => {
+                for a in e.attributes().flatten() {
+                    if a.key.local_name().as_ref() == attr {
+                        out.push(a.value.to_string());
                     }
                 }
             }
