@@ -38,6 +38,17 @@ pub enum Command {
     /// Make one EPUB book of many posts (a mirror, or saved JSON)
     #[command(after_help = BOOK_EXAMPLES)]
     Book(BookArgs),
+    /// Package a mirror (or any folder) as a BagIt bag, zipped or as a folder
+    #[command(after_help = ARCHIVE_EXAMPLES)]
+    Archive(ArchiveArgs),
+    /// Check a package made by `archive` against its own SHA-256 manifests
+    #[command(
+        after_help = "Exit status:\n  0  every file is present and unchanged\n  1  files are missing, changed or unexpected (each is named)\n  2  the package cannot be read (not a bag, or a damaged zip)"
+    )]
+    Verify {
+        /// A zip made by `archive`, or a bag folder
+        package: PathBuf,
+    },
     /// Print a shell completion script
     Completions {
         /// bash, zsh, fish, elvish or powershell
@@ -224,6 +235,32 @@ impl FetchArgs {
         };
         Ok((crawl, convert))
     }
+}
+
+const ARCHIVE_EXAMPLES: &str = "\
+Examples:
+  unpress archive mirror/ -o blog-2026-11.zip          # one self-contained zip
+  unpress archive mirror/ -o blog-2026-11/ --bag       # a BagIt bag (RFC 8493) folder
+  unpress verify blog-2026-11.zip                      # fixity check
+
+The package is a BagIt 1.0 bag: data/ holds the folder as it is (raw JSON as fetched, Markdown,
+text, media, reports), manifest-sha256.txt the SHA-256 of every file, unpress-files.tsv their
+sizes, bag-info.txt the site (Source-Organization, External-Identifier), Payload-Oxum and the
+date of the newest item. The same folder gives a byte-identical zip.";
+
+#[derive(Args, Debug)]
+pub struct ArchiveArgs {
+    /// The folder to package (a mirror made by `fetch`, or converted output)
+    pub src: PathBuf,
+    /// The zip file (or, with --bag, the bag folder) to write
+    #[arg(short, long, value_name = "PATH")]
+    pub out: PathBuf,
+    /// Write a bag folder instead of a zip
+    #[arg(long)]
+    pub bag: bool,
+    /// Replace the target if it exists
+    #[arg(long)]
+    pub force: bool,
 }
 
 const BOOK_EXAMPLES: &str = "\

@@ -1,5 +1,6 @@
 //! unpress: WordPress REST JSON → document model → Markdown, plain text, JSON (and more to come).
 
+pub mod archive;
 pub mod book;
 pub mod cli;
 pub mod convert;

@@ -16,6 +16,22 @@ fn main() -> ExitCode {
         Command::Convert(args) => convert(&args),
         Command::Fetch(args) => fetch(&args),
         Command::Book(args) => book(&args),
+        Command::Archive(a) => {
+            let opts = unpress::archive::ArchiveOptions {
+                src: a.src.clone(),
+                out: a.out.clone(),
+                bag: a.bag,
+                force: a.force,
+            };
+            match unpress::archive::package(&opts) {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("unpress: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Verify { package } => verify(&package),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -188,5 +204,40 @@ fn book(args: &BookArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn verify(package: &std::path::Path) -> ExitCode {
+    let f = match unpress::archive::verify(package) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("unpress: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for p in &f.missing {
+        eprintln!("missing: {p}");
+    }
+    for p in &f.changed {
+        eprintln!("changed: {p}");
+    }
+    for p in &f.unexpected {
+        eprintln!("unexpected: {p}");
+    }
+    for p in &f.problems {
+        eprintln!("problem: {p}");
+    }
+    if f.ok() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!(
+            "unpress: {} files intact; {} missing, {} changed, {} unexpected, {} other problems",
+            f.checked,
+            f.missing.len(),
+            f.changed.len(),
+            f.unexpected.len(),
+            f.problems.len()
+        );
+        ExitCode::from(1)
     }
 }

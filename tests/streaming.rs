@@ -1,5 +1,6 @@
-//! A JSON array is streamed element by element: converting a 100 MB array must not hold it in
-//! memory. Alone in its file so that the peak memory of its one child process is all it measures.
+//! Large inputs stream: converting a 100 MB JSON array, or archiving a 96 MB file, never holds
+//! them in memory. In a file of their own, so that the peak memory of child processes
+//! (`RUSAGE_CHILDREN`) is theirs alone.
 
 mod common;
 use common::*;
@@ -56,4 +57,34 @@ fn a_100_mb_array_converts_in_under_64_mb_of_memory() {
         size / 1_000_000
     );
     assert!(peak_mb < 64.0, "peak {peak_mb:.1} MB");
+}
+
+#[test]
+fn a_96_mb_file_is_archived_without_holding_it_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("mirror/media");
+    std::fs::create_dir_all(&src).unwrap();
+    let f = std::fs::File::create(src.join("big.jpg")).unwrap();
+    f.set_len(96 << 20).unwrap();
+    drop(f);
+    let out = dir.path().join("a.zip");
+    let o = unpress(&[
+        "archive",
+        dir.path().join("mirror").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(std::fs::metadata(&out).unwrap().len() > 96 << 20);
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage only writes into the struct we own.
+    assert_eq!(
+        unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) },
+        0
+    );
+    let peak_mb = ru.ru_maxrss as f64 / 1024.0;
+    assert!(
+        peak_mb < 64.0,
+        "peak {peak_mb:.1} MB (this also covers the other test's child)"
+    );
 }
