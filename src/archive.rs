@@ -81,6 +81,8 @@ pub struct ArchiveOptions {
     pub out: PathBuf,
     pub bag: bool,
     pub force: bool,
+    /// Also make an EPUB of the folder's posts and keep it in the package as `data/book.epub`.
+    pub epub: Option<crate::book::BookOptions>,
 }
 
 /// What was packaged.
@@ -170,23 +172,43 @@ pub fn package(opts: &ArchiveOptions) -> Result<Packaged, String> {
             src.display()
         ));
     }
-    let files = payload(src)?;
+    let mut files = payload(src)?;
+    let book_tmp =
+        std::env::temp_dir().join(format!("unpress-archive-{}.epub", std::process::id()));
+    if let Some(book) = &opts.epub {
+        let mut b = crate::book::BookOptions {
+            inputs: vec![src.clone()],
+            out: book_tmp.clone(),
+            ..book.clone()
+        };
+        b.images = false;
+        crate::book::run(&b).map_err(|e| format!("the book for the package: {e}"))?;
+        files.push(("book.epub".into(), book_tmp.clone()));
+        files.sort();
+    }
+    let result = package_files(opts, &files);
+    let _ = std::fs::remove_file(&book_tmp);
+    result
+}
+
+fn package_files(opts: &ArchiveOptions, files: &[(String, PathBuf)]) -> Result<Packaged, String> {
+    let src = &opts.src;
     let mut manifest = String::new();
     let mut listing = String::from("sha256\tsize\tpath\n");
     let mut octets = 0u64;
-    for (rel, path) in &files {
+    for (rel, path) in files {
         let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let (h, n) = hash_reader(f).map_err(|e| format!("{}: {e}", path.display()))?;
         manifest.push_str(&format!("{h}  data/{}\n", encode_path(rel)));
         listing.push_str(&format!("{h}\t{n}\tdata/{}\n", encode_path(rel)));
         octets += n;
     }
-    let newest = newest_date(src, &files);
+    let newest = newest_date(src, files);
     let tags = tag_files(src, &manifest, &listing, octets, files.len(), &newest);
     if opts.bag {
-        write_bag_dir(&opts.out, &files, &tags, opts.force)?;
+        write_bag_dir(&opts.out, files, &tags, opts.force)?;
     } else {
-        write_zip(&opts.out, &files, &tags)?;
+        write_zip(&opts.out, files, &tags)?;
     }
     Ok(Packaged {
         files: files.len(),

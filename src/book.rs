@@ -19,6 +19,7 @@ pub enum Group {
     Category,
 }
 
+#[derive(Clone)]
 pub struct BookOptions {
     pub inputs: Vec<PathBuf>,
     pub out: PathBuf,

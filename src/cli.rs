@@ -261,6 +261,9 @@ pub struct ArchiveArgs {
     /// Replace the target if it exists
     #[arg(long)]
     pub force: bool,
+    /// Also keep an EPUB of the posts in the package (data/book.epub)
+    #[arg(long)]
+    pub epub: bool,
 }
 
 const BOOK_EXAMPLES: &str = "\

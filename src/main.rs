@@ -17,11 +17,25 @@ fn main() -> ExitCode {
         Command::Fetch(args) => fetch(&args),
         Command::Book(args) => book(&args),
         Command::Archive(a) => {
+            let epub = a.epub.then(|| unpress::book::BookOptions {
+                inputs: vec![a.src.clone()],
+                out: a.out.clone(),
+                title: None,
+                lang: None,
+                pages: true,
+                order: unpress::book::Order::Date,
+                group: None,
+                cover: None,
+                writing_mode: unpress::write::epub::WritingMode::HorizontalTb,
+                images: false,
+                fetch: Default::default(),
+            });
             let opts = unpress::archive::ArchiveOptions {
                 src: a.src.clone(),
                 out: a.out.clone(),
                 bag: a.bag,
                 force: a.force,
+                epub,
             };
             match unpress::archive::package(&opts) {
                 Ok(_) => ExitCode::SUCCESS,

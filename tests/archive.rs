@@ -268,3 +268,27 @@ fn an_existing_target_is_refused_unless_forced() {
         Some(2)
     );
 }
+
+#[test]
+fn a_package_can_carry_an_epub_of_its_posts() {
+    let d = tempfile::tempdir().unwrap();
+    let src = folder(d.path());
+    let a = d.path().join("with-book.zip");
+    let o = unpress(&[
+        "archive",
+        src.to_str().unwrap(),
+        "-o",
+        a.to_str().unwrap(),
+        "--epub",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let z = zip::ZipArchive::new(std::fs::File::open(&a).unwrap()).unwrap();
+    assert!(
+        z.file_names()
+            .any(|n| n.is_ok_and(|n| n == "with-book/data/book.epub"))
+    );
+    assert_eq!(
+        unpress(&["verify", a.to_str().unwrap()]).status.code(),
+        Some(0)
+    );
+}

@@ -256,7 +256,8 @@ pub fn write<W: Write + Seek>(
         known.borrow_mut().insert(target.to_string(), found.clone());
         found.map(|n| format!("../images/{n}"))
     };
-    let mut chapters: Vec<(String, String, Vec<xhtml::Heading>)> = Vec::new();
+    let mut chapters: Vec<(String, Vec<xhtml::Heading>)> = Vec::new();
+    let mut chapter_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for (n, &i) in order.iter().enumerate() {
         let doc = &docs[i];
         let base = doc.meta.link.clone();
@@ -283,19 +284,15 @@ pub fn write<W: Write + Seek>(
             doc.meta.title.clone()
         };
         let body = format!("<section epub:type=\"chapter\">\n{}</section>\n", ch.body);
-        chapters.push((
-            format!("c{:04}.xhtml", n + 1),
-            page(&meta.lang, &title, "../style.css", &body),
-            ch.headings,
-        ));
-        let mut h = vec![(0u8, String::new(), title)];
-        h.extend(
-            chapters
-                .last_mut()
-                .map(|c| std::mem::take(&mut c.2))
-                .unwrap_or_default(),
+        let name = format!("c{:04}.xhtml", n + 1);
+        // The page goes straight into the container's files; only its headings are kept here.
+        chapter_files.insert(
+            format!("OEBPS/chapters/{name}"),
+            page(&meta.lang, &title, "../style.css", &body).into_bytes(),
         );
-        chapters.last_mut().expect("just pushed").2 = h;
+        let mut h = vec![(0u8, String::new(), title)];
+        h.extend(ch.headings);
+        chapters.push((name, h));
     }
     report.chapters = chapters.len();
     for (target, why) in why_missing.into_inner() {
@@ -379,12 +376,10 @@ pub fn write<W: Write + Seek>(
             page(&meta.lang, &meta.title, "style.css", &body).into_bytes(),
         );
     }
-    for (name, xhtml, _) in &chapters {
-        files.insert(format!("OEBPS/chapters/{name}"), xhtml.clone().into_bytes());
-    }
+    files.append(&mut chapter_files);
     // Navigation: parts (when grouped), chapters, and each chapter's h2/h3.
     let chapter_nav = |idx: usize| -> String {
-        let (name, _, heads) = &chapters[idx];
+        let (name, heads) = &chapters[idx];
         let a = |id: &str, text: &str| {
             let text = if text.is_empty() {
                 "…".to_string()
@@ -461,7 +456,7 @@ pub fn write<W: Write + Seek>(
     );
     let mut play = 1;
     ncx.push_str(&format!("<navPoint id=\"np-title\" playOrder=\"{play}\"><navLabel><text>{}</text></navLabel><content src=\"title.xhtml\"/></navPoint>\n", escape(&meta.title)));
-    for (name, _, heads) in &chapters {
+    for (name, heads) in &chapters {
         play += 1;
         ncx.push_str(&format!(
             "<navPoint id=\"np-{play}\" playOrder=\"{play}\"><navLabel><text>{}</text></navLabel><content src=\"chapters/{name}\"/></navPoint>\n",
@@ -518,7 +513,7 @@ pub fn write<W: Write + Seek>(
             "<item id=\"coverpage\" href=\"cover.xhtml\" media-type=\"application/xhtml+xml\"/>\n",
         );
     }
-    for (name, _, _) in &chapters {
+    for (name, _) in &chapters {
         opf.push_str(&format!(
             "<item id=\"{}\" href=\"chapters/{name}\" media-type=\"application/xhtml+xml\"/>\n",
             item_id(name)
@@ -548,7 +543,7 @@ pub fn write<W: Write + Seek>(
         opf.push_str("<itemref idref=\"coverpage\"/>\n");
     }
     opf.push_str("<itemref idref=\"title\"/>\n<itemref idref=\"nav\"/>\n");
-    for (name, _, _) in &chapters {
+    for (name, _) in &chapters {
         opf.push_str(&format!("<itemref idref=\"{}\"/>\n", item_id(name)));
     }
     opf.push_str("</spine>\n</package>\n");
