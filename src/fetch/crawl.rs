@@ -297,7 +297,7 @@ async fn crawl(
         let (listed, total, complete_ids) = match prev.as_ref().and_then(|p| p.synced_gmt.clone()) {
             Some(since) => {
                 tr.incremental = true;
-                match list_changed(api, &root, &route, &params, &since, report).await {
+                match list_changed(api, &root, &route, &params, &since).await {
                     Ok((items, total)) => {
                         let new = items
                             .iter()
@@ -732,7 +732,6 @@ async fn list_changed(
     route: &str,
     params: &[(&'static str, String)],
     since: &str,
-    report: &mut CrawlReport,
 ) -> Result<(Vec<Box<RawValue>>, Option<u64>), ApiError> {
     let p = with(params, &[("orderby", "modified"), ("order", "desc")]);
     let mut out = Vec::new();
@@ -771,7 +770,6 @@ async fn list_changed(
             break;
         }
     }
-    let _ = report;
     Ok((out, total))
 }
 
@@ -991,9 +989,4 @@ async fn download_one(
         etag: h("etag"),
         last_modified: h("last-modified"),
     }))
-}
-
-/// What convert needs from a mirror: local media and the items to convert.
-pub fn local_media(state: &State, mirror: &Path) -> HashMap<String, PathBuf> {
-    state.local_files(mirror)
 }

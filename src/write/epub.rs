@@ -265,10 +265,9 @@ pub fn write<W: Write + Seek>(
             let abs = crate::media::resolve(url, base.as_deref()).or_else(|| {
                 (url.starts_with("mailto:") || url.starts_with("tel:")).then(|| url.to_string())
             })?;
+            // A link to another post in the book goes to its chapter (not to an anchor in it:
+            // chapters get their own heading ids, so the site's anchors would point nowhere).
             if let Some(c) = chapter_of_link.get(&norm_link(&abs)) {
-                let frag = abs.split_once('#').map(|(_, f)| f).unwrap_or("");
-                // Another chapter; its own anchors are not known here, so only the chapter.
-                let _ = frag;
                 return Some(c.clone());
             }
             Some(abs)
