@@ -4,6 +4,7 @@ pub mod archive;
 pub mod book;
 pub mod cli;
 pub mod convert;
+pub mod dates;
 pub mod diag;
 pub mod fetch;
 pub mod media;
