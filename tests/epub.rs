@@ -393,3 +393,31 @@ fn no_posts_or_a_cover_that_is_not_an_image_is_a_clear_error_and_no_file() {
             .all(|e| !e.file_name().to_string_lossy().contains(".unpress-"))
     );
 }
+
+#[test]
+fn images_in_formats_readers_may_not_support_become_alt_text_with_a_warning() {
+    // A WebP image: downloaded fine, but not an EPUB 3.2 core media type.
+    let webp: &[u8] =
+        b"RIFF\x1a\0\0\0WEBPVP8L\x0d\0\0\0\x2f\0\0\0\x10\x07\x10\x11\x11\x88\x88\xfe\x07\0";
+    let server = Server::start(move |_, _| Reply::ok("image/webp", webp));
+    let d = tempfile::tempdir().unwrap();
+    let html = format!(
+        "<figure><img src=\"{}/photo.webp\" alt=\"A WebP photo\"></figure>",
+        server.base
+    );
+    let input = d.path().join("p.json");
+    std::fs::write(&input, post(1, "w", &html).to_string()).unwrap();
+    let epub = d.path().join("w.epub");
+    let o = unpress(&[
+        "book",
+        input.to_str().unwrap(),
+        "-o",
+        epub.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("format"), "{}", text(&o.stderr));
+    let b = check_structure(&epub);
+    assert!(!b.entries.iter().any(|e| e.contains("/images/")));
+    assert!(text(&b.files["OEBPS/chapters/c0001.xhtml"]).contains("A WebP photo"));
+    epubcheck(&epub);
+}
