@@ -49,6 +49,8 @@ struct W<'a> {
     headings: Vec<Heading>,
     missing: Vec<String>,
     notes: HashSet<String>,
+    /// The post's own heading anchors, so that `#anchor` links can point at them.
+    anchors: HashSet<String>,
 }
 
 pub fn chapter(doc: &Document, title_level: u8, r: &Resolve<'_>) -> Chapter {
@@ -59,8 +61,18 @@ pub fn chapter(doc: &Document, title_level: u8, r: &Resolve<'_>) -> Chapter {
         headings: Vec::new(),
         missing: Vec::new(),
         notes: HashSet::new(),
+        anchors: HashSet::new(),
     };
     collect_notes(&doc.blocks, &mut w.notes);
+    for b in &doc.blocks {
+        if let Block::Heading {
+            anchor: Some(a), ..
+        } = b
+            && valid_id(a)
+        {
+            w.anchors.insert(a.clone());
+        }
+    }
     let title = if doc.meta.title.is_empty() {
         format!(
             "{} {}",
@@ -103,6 +115,16 @@ fn collect_notes(blocks: &[Block], out: &mut HashSet<String>) {
     }
 }
 
+/// An id XHTML accepts and that cannot clash with the ids this writer makes.
+fn valid_id(a: &str) -> bool {
+    !a.is_empty()
+        && a.len() < 100
+        && a.chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+        && !a.starts_with("fn-")
+        && !(a.starts_with('h') && a[1..].chars().all(|c| c.is_ascii_digit()))
+}
+
 fn note_id(label: &str) -> String {
     let s: String = label
         .chars()
@@ -135,11 +157,19 @@ impl W<'_> {
                 self.inlines(content, false);
                 self.out.push_str("</p>\n");
             }
-            Block::Heading { level, content, .. } => {
+            Block::Heading {
+                level,
+                content,
+                anchor,
+            } => {
                 // The chapter title is the h1; the post's own headings sit below it.
                 let post_level = *level;
                 let level = (post_level + 1).clamp(2, 6);
-                let id = self.unique(&format!("h{}", self.headings.len() + 1));
+                // The post's own anchor when it has one (its `#links` then still work).
+                let id = match anchor {
+                    Some(a) if self.anchors.contains(a) && !self.ids.contains(a) => self.unique(a),
+                    _ => self.unique(&format!("h{}", self.headings.len() + 1)),
+                };
                 let text = crate::model::plain_text(content);
                 // The navigation lists the post's own h2 and h3 (an h1 in a post counts as h2).
                 if post_level <= 3 {
@@ -384,7 +414,7 @@ impl W<'_> {
                     None
                 } else if let Some(frag) = url.strip_prefix('#') {
                     // Only anchors that exist in this chapter.
-                    self.ids.contains(frag).then(|| url.clone())
+                    (self.ids.contains(frag) || self.anchors.contains(frag)).then(|| url.clone())
                 } else {
                     (self.r.link)(url)
                 };
@@ -414,5 +444,53 @@ impl W<'_> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Meta;
+
+    #[test]
+    fn anchor_links_work_only_when_their_target_is_in_the_chapter() {
+        let link = |u: &str| Inline::Link {
+            url: u.into(),
+            title: None,
+            content: vec![Inline::Text("go".into())],
+        };
+        let doc = Document {
+            meta: Meta {
+                title: "T".into(),
+                ..Meta::default()
+            },
+            blocks: vec![
+                Block::Para {
+                    content: vec![link("#intro"), link("#nowhere")],
+                },
+                Block::Heading {
+                    level: 2,
+                    anchor: Some("intro".into()),
+                    content: vec![Inline::Text("Intro".into())],
+                },
+            ],
+        };
+        let none = |_: &str| None;
+        let keep = |u: &str| Some(u.to_string());
+        let ch = chapter(
+            &doc,
+            1,
+            &Resolve {
+                image: &none,
+                link: &keep,
+            },
+        );
+        assert!(ch.body.contains("<a href=\"#intro\">go</a>"), "{}", ch.body);
+        assert!(!ch.body.contains("#nowhere"), "{}", ch.body);
+        assert!(ch.body.contains("<h3 id=\"intro\">"), "{}", ch.body);
+        assert_eq!(
+            ch.headings,
+            vec![(2, "intro".to_string(), "Intro".to_string())]
+        );
     }
 }
