@@ -218,9 +218,22 @@ fn package_files(opts: &ArchiveOptions, files: &[(String, PathBuf)]) -> Result<P
 
 /// The date of the newest item a mirror holds (else of the newest file), as `YYYY-MM-DD`.
 fn newest_date(src: &Path, files: &[(String, PathBuf)]) -> String {
+    let today = {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        let (y, m, d) = crate::dates::civil_from_days(now.div_euclid(86400));
+        format!("{y:04}-{m:02}-{d:02}")
+    };
+    // Never a date in the future (a scheduled post's), which no bag can have been made on.
     if let Ok(Some(state)) = crate::mirror::State::load(src)
-        && let Some(m) = state.items.values().map(|i| i.modified_gmt.clone()).max()
-        && m.len() >= 10
+        && let Some(m) = state
+            .items
+            .values()
+            .map(|i| i.modified_gmt.clone())
+            .filter(|m| m.len() >= 10 && m[..10] <= *today)
+            .max()
     {
         return m[..10].to_string();
     }

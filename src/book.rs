@@ -32,6 +32,10 @@ pub struct BookOptions {
     pub writing_mode: WritingMode,
     pub images: bool,
     pub fetch: FetchOptions,
+    /// Statuses to include (`any` for all); default `publish`.
+    pub statuses: Vec<String>,
+    /// Include posts that were password-protected on the site.
+    pub protected: bool,
 }
 
 /// What the book came to, for the summary.
@@ -40,6 +44,7 @@ pub struct BookOutcome {
     pub images: usize,
     pub missing_images: Vec<(String, String)>,
     pub skipped: Vec<String>,
+    pub excluded: Vec<String>,
 }
 
 pub fn run(opts: &BookOptions) -> Result<BookOutcome, String> {
@@ -64,6 +69,8 @@ pub fn run(opts: &BookOptions) -> Result<BookOutcome, String> {
     }
     let mut docs: Vec<Document> = Vec::new();
     let mut skipped = Vec::new();
+    // Left out on purpose (status, password): said with -v, not a failure.
+    let mut excluded = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for src in input::expand(&files, Some(&opts.out)) {
         let path = match src {
@@ -80,6 +87,21 @@ pub fn run(opts: &BookOptions) -> Result<BookOutcome, String> {
             };
             match crate::read_post(&v) {
                 Ok((doc, _)) => {
+                    let status = doc.meta.status.clone().unwrap_or_else(|| "publish".into());
+                    if !opts.statuses.iter().any(|s| s == "any" || *s == status) {
+                        excluded.push(format!(
+                            "{}: {} is {status} (add --status {status} to include it)",
+                            item.source, doc.meta.title
+                        ));
+                        return true;
+                    }
+                    if doc.meta.protected && !opts.protected {
+                        excluded.push(format!(
+                            "{}: {} is password-protected (add --protected to include it)",
+                            item.source, doc.meta.title
+                        ));
+                        return true;
+                    }
                     let is_page = doc.meta.kind == "page";
                     let key = (doc.meta.kind.clone(), doc.meta.id);
                     if (opts.pages || !is_page) && (doc.meta.id.is_none() || seen.insert(key)) {
@@ -190,6 +212,7 @@ pub fn run(opts: &BookOptions) -> Result<BookOutcome, String> {
         images: report.images,
         missing_images: report.missing_images,
         skipped,
+        excluded,
     })
 }
 

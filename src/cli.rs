@@ -62,7 +62,8 @@ const CONVERT_EXAMPLES: &str = "\
 Examples:
   unpress convert samples/post-2160.json --out out/
   unpress convert export/ --out site/ --to md,txt,json --jobs 2
-  curl -s https://example.org/wp-json/wp/v2/posts?per_page=100 | unpress convert - --out site/
+  curl -s 'https://example.org/wp-json/wp/v2/posts?per_page=100' \\
+    | unpress convert - --out site/
   unpress convert post.json --to md --out -        # Markdown on standard output
 
 Each post becomes OUT/<slug>/index.md (and index.txt, …) with its images beside it
@@ -76,10 +77,11 @@ Exit status:
 
 const FETCH_EXAMPLES: &str = "\
 Examples:
-  unpress fetch https://blog.example.org --out mirror/           # first run: everything
-  unpress fetch https://blog.example.org --out mirror/           # later: only what changed
-  UNPRESS_APP_PASSWORD='abcd efgh …' unpress fetch https://blog.example.org --out mirror/ --user editor
-  unpress convert mirror/ --out site/                            # re-convert offline, any time
+  unpress fetch https://blog.example.org --out mirror/     # first run: everything
+  unpress fetch https://blog.example.org --out mirror/     # later: what changed
+  export UNPRESS_APP_PASSWORD='abcd efgh ijkl mnop'
+  unpress fetch https://blog.example.org --out mirror/ --user editor
+  unpress convert mirror/ --out site/                      # offline, any time
 
 The mirror holds every item's JSON exactly as the server sent it (items/<type>/<id>.json), the
 terms, users and media entries, the downloaded media (media/), unpress-mirror.json (the state
@@ -239,9 +241,13 @@ impl FetchArgs {
 
 const ARCHIVE_EXAMPLES: &str = "\
 Examples:
-  unpress archive mirror/ -o blog-2026-11.zip          # one self-contained zip
-  unpress archive mirror/ -o blog-2026-11/ --bag       # a BagIt bag (RFC 8493) folder
-  unpress verify blog-2026-11.zip                      # fixity check
+  unpress archive mirror/ -o blog-2026-11.zip       # one self-contained zip
+  unpress archive mirror/ -o blog-2026-11/ --bag    # a BagIt bag (RFC 8493) folder
+  unpress verify blog-2026-11.zip                   # fixity check
+
+Exit status:
+  0  the package was written
+  2  it was not: the target exists (use --force), or the folder cannot be read
 
 The package is a BagIt 1.0 bag: data/ holds the folder as it is (raw JSON as fetched, Markdown,
 text, media, reports), manifest-sha256.txt the SHA-256 of every file, unpress-files.tsv their
@@ -269,8 +275,8 @@ pub struct ArchiveArgs {
 const BOOK_EXAMPLES: &str = "\
 Examples:
   unpress book mirror/ -o blog.epub
-  unpress book mirror/ -o blog.epub --lang ja --title \"院長ブログ\" --writing-mode vertical-rl
-  unpress book export/ -o book.epub --pages --order title --group category --cover cover.jpg
+  unpress book mirror/ -o blog.epub --lang ja --writing-mode vertical-rl
+  unpress book export/ -o book.epub --pages --group category --cover cover.jpg
 
 Chapters are the posts in date order (--order), each listed in the navigation with its h2/h3
 headings; images are inside the book (JPEG, PNG and GIF; others become their alt text, with a
@@ -313,6 +319,12 @@ pub struct BookArgs {
     /// Do not download images that are not already in a mirror
     #[arg(long)]
     pub no_images: bool,
+    /// Statuses to include, comma-separated (publish, private, draft, future, pending, or any)
+    #[arg(long, value_delimiter = ',', default_value = "publish")]
+    pub status: Vec<String>,
+    /// Include posts that are password-protected on the site
+    #[arg(long)]
+    pub protected: bool,
     /// Seconds before one image request is abandoned
     #[arg(long, default_value = "60", value_name = "SECS")]
     pub timeout: f64,
@@ -346,6 +358,8 @@ impl BookArgs {
                 connect_timeout: timeout.min(Duration::from_secs(10)),
                 ..FetchOptions::default()
             },
+            statuses: self.status.clone(),
+            protected: self.protected,
         })
     }
 }

@@ -452,11 +452,26 @@ fn failed(source: String, index: Option<usize>, id: Option<u64>, error: String) 
 }
 
 /// Checks an item is a post and gives it a unique, safe output name.
+/// The site a post belongs to: the host of its `link` (else its `guid`).
+fn site_of(v: &Value) -> String {
+    let url = v
+        .get("link")
+        .and_then(Value::as_str)
+        .or_else(|| v.pointer("/guid/rendered").and_then(Value::as_str))
+        .unwrap_or("");
+    url.split("://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
 /// What the reader remembers to name outputs: names taken, and posts already seen.
 #[derive(Default)]
 struct Planner {
     names: Names,
-    seen: HashMap<(String, u64), String>,
+    /// (site, type, id) → where it was first seen: ids are only unique within one site.
+    seen: HashMap<(String, String, u64), String>,
     assigned: HashMap<(String, u64), String>,
 }
 
@@ -482,7 +497,7 @@ fn plan(item: Item, seq: usize, planner: &mut Planner) -> Job {
         None => source.to_string(),
     };
     if let Some(id) = head.id {
-        let key = (head.kind.clone(), id);
+        let key = (site_of(&value), head.kind.clone(), id);
         if let Some(first) = planner.seen.get(&key) {
             let mut r = failed(
                 item.source,

@@ -29,6 +29,8 @@ fn main() -> ExitCode {
                 writing_mode: unpress::write::epub::WritingMode::HorizontalTb,
                 images: false,
                 fetch: Default::default(),
+                statuses: vec!["publish".into()],
+                protected: false,
             });
             let opts = unpress::archive::ArchiveOptions {
                 src: a.src.clone(),
@@ -196,6 +198,11 @@ fn book(args: &BookArgs) -> ExitCode {
     if !args.quiet {
         for s in &outcome.skipped {
             eprintln!("skipped: {s}");
+        }
+        if args.verbose {
+            for s in &outcome.excluded {
+                eprintln!("left out: {s}");
+            }
         }
         for (image, why) in
             outcome

@@ -40,6 +40,8 @@ pub struct Meta {
     pub featured_media_id: Option<u64>,
     pub sticky: bool,
     pub format: Option<String>,
+    /// The post was password-protected on the site (`content.protected`).
+    pub protected: bool,
 }
 
 /// A block-level element.

@@ -395,3 +395,100 @@ fn walk(p: &Path) -> Vec<String> {
     }
     v
 }
+
+#[test]
+fn same_ids_from_different_sites_are_different_posts() {
+    let d = tmp();
+    let a = post(57, "on-site-a", "<p>a</p>");
+    let mut b = post(57, "on-site-b", "<p>b</p>");
+    b["link"] = serde_json::json!("https://another.example/on-site-b/");
+    let f = write(d.path(), "two.json", serde_json::json!([a, b]).to_string());
+    let out = d.path().join("o");
+    let o = unpress(&["convert", &f, "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(out.join("on-site-a/index.md").exists() && out.join("on-site-b/index.md").exists());
+}
+
+#[test]
+fn comments_are_skipped_not_converted_as_pages() {
+    let d = tmp();
+    let c = r#"[{"id": 5, "post": 60, "author_name": "Ann", "content": {"rendered": "<p>Nice!</p>"}, "link": "https://example.org/p/#comment-5"}]"#;
+    let f = write(d.path(), "comments.json", c);
+    let out = d.path().join("o");
+    let o = unpress(&["convert", &f, "--out", out.to_str().unwrap(), "-v"]);
+    assert!(
+        text(&o.stderr).contains("it is a comment"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!out.join("comment-5").exists());
+}
+
+#[test]
+fn protected_and_unpublished_posts_are_drafts_in_the_front_matter() {
+    let mut p = post(3, "members", "<p>secret</p>");
+    p["content"]["protected"] = serde_json::json!(true);
+    let o = unpress_stdin(
+        &["convert", "-", "--out", "-", "--to", "md"],
+        p.to_string().as_bytes(),
+    );
+    let md = text(&o.stdout);
+    assert!(
+        md.contains("draft: true") && md.contains("  protected: true"),
+        "{md}"
+    );
+    let mut q = post(4, "later", "<p>x</p>");
+    q["status"] = serde_json::json!("future");
+    let o = unpress_stdin(
+        &["convert", "-", "--out", "-", "--to", "md"],
+        q.to_string().as_bytes(),
+    );
+    assert!(text(&o.stdout).contains("draft: true"));
+}
+
+#[test]
+fn a_book_leaves_out_unpublished_and_protected_posts_unless_asked() {
+    let d = tmp();
+    let mut draft = post(2, "draft", "<p>not yet</p>");
+    draft["status"] = serde_json::json!("draft");
+    let mut locked = post(3, "locked", "<p>secret</p>");
+    locked["content"]["protected"] = serde_json::json!(true);
+    let f = write(
+        d.path(),
+        "p.json",
+        serde_json::json!([post(1, "pub", "<p>hello</p>"), draft, locked]).to_string(),
+    );
+    let epub = d.path().join("b.epub");
+    let o = unpress(&["book", &f, "-o", epub.to_str().unwrap(), "-v"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("is draft") && text(&o.stderr).contains("password-protected"),
+        "{}",
+        text(&o.stderr)
+    );
+    let z = zip::ZipArchive::new(std::fs::File::open(&epub).unwrap()).unwrap();
+    assert_eq!(
+        z.file_names()
+            .filter(|n| n.as_ref().is_ok_and(|n| n.starts_with("OEBPS/chapters/")))
+            .count(),
+        1
+    );
+    let all = d.path().join("all.epub");
+    let o = unpress(&[
+        "book",
+        &f,
+        "-o",
+        all.to_str().unwrap(),
+        "--status",
+        "any",
+        "--protected",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let z = zip::ZipArchive::new(std::fs::File::open(&all).unwrap()).unwrap();
+    assert_eq!(
+        z.file_names()
+            .filter(|n| n.as_ref().is_ok_and(|n| n.starts_with("OEBPS/chapters/")))
+            .count(),
+        3
+    );
+}

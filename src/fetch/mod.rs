@@ -141,9 +141,14 @@ impl Downloader {
 
 impl Inner {
     async fn fetch_one(self: Arc<Self>, url: String, dir: PathBuf) -> Fetched {
+        // Several sizes of one upload map to one file in a mirror: keep it once, not per URL.
+        let key = match self.opts.local.get(&url) {
+            Some(p) => format!("file:{}", p.display()),
+            None => url.clone(),
+        };
         let cell = {
             let mut cache = self.cache.lock().expect("download cache lock");
-            cache.entry(url.clone()).or_default().clone()
+            cache.entry(key).or_default().clone()
         };
         let stored = cell
             .get_or_init(|| self.download_and_store(&url, &dir))

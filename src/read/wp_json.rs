@@ -35,8 +35,20 @@ pub fn head(v: &Value) -> Result<PostHead, PostError> {
             msg.as_str().unwrap_or("")
         )));
     }
+    // Comments carry content.rendered too, but they are not posts.
+    if obj.contains_key("author_name") && obj.contains_key("post") && !obj.contains_key("title") {
+        return Err(PostError::OtherObject("comment"));
+    }
     if rendered(v, "content").is_none() {
-        let other = if obj.contains_key("taxonomy") {
+        let other = if obj.contains_key("namespaces") && obj.contains_key("routes") {
+            Some("REST API index")
+        } else if obj.get("content").and_then(|c| c.get("raw")).is_some()
+            && obj.get("type").and_then(Value::as_str) == Some("wp_block")
+        {
+            Some("reusable block (WordPress's own, not a post)")
+        } else if !obj.is_empty() && obj.values().all(|t| t.get("rest_base").is_some()) {
+            Some("list of post types or taxonomies")
+        } else if obj.contains_key("taxonomy") {
             Some("category or tag")
         } else if obj.contains_key("media_type") || obj.contains_key("source_url") {
             Some("media item")
@@ -129,6 +141,10 @@ pub fn read_post(v: &Value, diag: &mut Diag) -> Result<Document, PostError> {
     meta.link = s("link");
     meta.format = s("format");
     meta.sticky = v.get("sticky").and_then(Value::as_bool).unwrap_or(false);
+    meta.protected = v
+        .pointer("/content/protected")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     meta.featured_media_id = v
         .get("featured_media")
         .and_then(Value::as_u64)

@@ -53,11 +53,19 @@ fn date(d: &str) -> String {
 }
 
 /// The path of the post's old URL, for `aliases` (Hugo and Zola write redirects from it).
+/// Percent-decoded (Hugo writes aliases as they are, and a server matches the decoded path);
+/// none for `?p=123` links, which are not paths a static site can redirect from.
 fn old_path(link: &str) -> Option<String> {
     let rest = link.split("://").nth(1)?;
     let path = rest.find('/').map(|i| &rest[i..]).unwrap_or("/");
     let path = path.split('#').next().unwrap_or(path);
-    (path != "/" && !path.is_empty()).then(|| path.to_string())
+    if path.contains('?') {
+        return None;
+    }
+    let path = percent_encoding::percent_decode_str(path)
+        .decode_utf8_lossy()
+        .into_owned();
+    (path != "/" && !path.is_empty()).then_some(path)
 }
 
 pub fn write(meta: &Meta, featured: Option<&str>, style: Style) -> String {
@@ -68,8 +76,9 @@ pub fn write(meta: &Meta, featured: Option<&str>, style: Style) -> String {
     }
 }
 
+/// Not for everyone's eyes: unpublished, or password-protected on the site.
 fn draft(meta: &Meta) -> bool {
-    meta.status.as_deref().is_some_and(|s| s != "publish")
+    meta.protected || meta.status.as_deref().is_some_and(|s| s != "publish")
 }
 
 fn yaml(m: &Meta, featured: Option<&str>) -> String {
@@ -129,6 +138,9 @@ fn yaml(m: &Meta, featured: Option<&str>) -> String {
         sub("format", quote(f));
     }
     sub("sticky", m.sticky.to_string());
+    if m.protected {
+        sub("protected", "true".into());
+    }
     sub("author_ids", ids(&m.author_ids));
     sub("category_ids", ids(&m.category_ids));
     sub("tag_ids", ids(&m.tag_ids));
@@ -193,6 +205,9 @@ fn toml(m: &Meta, featured: Option<&str>) -> String {
         kv(&mut o, "wordpress_format", quote(f));
     }
     kv(&mut o, "sticky", m.sticky.to_string());
+    if m.protected {
+        kv(&mut o, "protected", "true".into());
+    }
     kv(&mut o, "author_ids", ids(&m.author_ids));
     kv(&mut o, "category_ids", ids(&m.category_ids));
     kv(&mut o, "tag_ids", ids(&m.tag_ids));
@@ -223,7 +238,11 @@ mod tests {
             old_path("https://ex.org/blog/a-post/").as_deref(),
             Some("/blog/a-post/")
         );
-        assert_eq!(old_path("https://ex.org/?p=12").as_deref(), Some("/?p=12"));
+        assert_eq!(old_path("https://ex.org/?p=12"), None);
+        assert_eq!(
+            old_path("https://ex.org/%e6%97%a5/").as_deref(),
+            Some("/日/")
+        );
         assert_eq!(old_path("https://ex.org/"), None);
     }
 }
