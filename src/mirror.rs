@@ -68,6 +68,9 @@ pub struct ItemState {
     /// The name its converted output was given, kept across runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
+    /// Every image it shows is in the mirror.
+    #[serde(default)]
+    pub media_done: bool,
 }
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]

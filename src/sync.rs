@@ -39,7 +39,11 @@ pub fn run(
     let site = mirror.join(mirror::SITE);
     // What changed is converted again, and what was never converted (an earlier --no-convert);
     // earlier outputs keep their names.
-    let changed_keys: std::collections::BTreeSet<&String> = report.changed.iter().collect();
+    let changed_keys: std::collections::BTreeSet<&String> = report
+        .changed
+        .iter()
+        .chain(&report.media_completed)
+        .collect();
     let changed: Vec<std::path::PathBuf> = state
         .items
         .iter()
@@ -52,6 +56,8 @@ pub fn run(
         convert_opts.inputs = changed;
         convert_opts.sink = Sink::Folder(site);
         convert_opts.fetch.local = std::sync::Arc::new(state.local_files(mirror));
+        // The site is made from the mirror alone: an image the mirror lacks keeps its URL.
+        convert_opts.fetch.offline = true;
         convert_opts.record_names = true;
         convert_opts.assigned = state
             .items

@@ -805,3 +805,44 @@ fn a_mirror_converts_again_offline_with_its_own_media_and_names() {
     assert_eq!(keys(&a), keys(&b));
     assert_eq!(a["post-3/index.md"], b["post-3/index.md"]);
 }
+
+#[test]
+fn media_left_out_by_an_earlier_run_are_completed_and_the_posts_converted_again() {
+    let server = start(
+        Arc::new(Mutex::new(Site::new(12))),
+        Faults::default(),
+        false,
+    );
+    let d = tempfile::tempdir().unwrap();
+    let m = d.path().join("m");
+    assert_eq!(fetch(&server, &m, &["--no-images"]).status.code(), Some(0));
+    assert!(!m.join("media").exists());
+    let md = std::fs::read_to_string(m.join("site/post-1/index.md")).unwrap();
+    assert!(md.contains("](http"), "remote before: {md}");
+    let o = fetch(&server, &m, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(
+        tree(&m).keys().filter(|k| k.starts_with("media/")).count(),
+        7
+    );
+    let md = std::fs::read_to_string(m.join("site/post-1/index.md")).unwrap();
+    assert!(md.contains("![](img-2.jpg)"), "local after: {md}");
+    let r = report(&m);
+    assert_eq!(
+        r["crawl"]["media_completed"].as_array().unwrap().len(),
+        15,
+        "{r}"
+    );
+    // And once complete, a further run has nothing to do.
+    let before = server.log.lock().unwrap().len();
+    assert_eq!(fetch(&server, &m, &[]).status.code(), Some(0));
+    let log: Vec<String> = server.log.lock().unwrap()[before..]
+        .iter()
+        .map(|s| s.path.clone())
+        .collect();
+    assert!(
+        !log.iter()
+            .any(|p| p.contains("/uploads/") || p.contains("/wp/v2/media")),
+        "{log:#?}"
+    );
+}

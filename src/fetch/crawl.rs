@@ -56,6 +56,8 @@ pub struct CrawlReport {
     pub media_not_modified: usize,
     pub media_kept: usize,
     pub media_failures: Vec<String>,
+    /// Unchanged items whose media this run completed (their output needs converting again).
+    pub media_completed: Vec<String>,
     pub requests: u64,
 }
 
@@ -433,6 +435,7 @@ async fn crawl(
                     file,
                     protected,
                     output,
+                    media_done: false,
                 },
             );
             report.changed.push(key.clone());
@@ -462,8 +465,23 @@ async fn crawl(
     }
     bar.finish_and_clear();
 
-    if opts.images && !changed_values.is_empty() {
-        fetch_media(api, &root, opts, state, report, &changed_values, &ctx).await?;
+    if opts.images {
+        // Items whose media an earlier run did not finish (interrupted, or --no-images) too.
+        let mut media_values = changed_values;
+        for (key, item) in &state.items {
+            if item.media_done || item.protected || media_values.iter().any(|(k, _)| k == key) {
+                continue;
+            }
+            if let Ok(v) = std::fs::read(mirror.join(&item.file))
+                .map_err(|_| ())
+                .and_then(|b| serde_json::from_slice::<Value>(&b).map_err(|_| ()))
+            {
+                media_values.push((key.clone(), v));
+            }
+        }
+        if !media_values.is_empty() {
+            fetch_media(api, &root, opts, state, report, &media_values, &ctx).await?;
+        }
     }
     if opts.images {
         restore_missing_media(api, opts, state, report).await;
@@ -856,13 +874,18 @@ async fn fetch_media(
     }
     // Every image the items show, mapped to what should be downloaded for it.
     let mut wanted: BTreeSet<String> = BTreeSet::new();
-    for (_, v) in items {
+    let mut per_item: Vec<(&String, Vec<String>)> = Vec::new();
+    for (key, v) in items {
         let mut diag = crate::diag::Diag::default();
+        let mut urls = Vec::new();
         if let Ok(mut doc) = crate::read::wp_json::read_post(v, &mut diag) {
             for u in crate::media::collect(&mut doc) {
-                wanted.insert(state.originals.get(&u).cloned().unwrap_or(u));
+                let target = state.originals.get(&u).cloned().unwrap_or(u);
+                wanted.insert(target.clone());
+                urls.push(target);
             }
         }
+        per_item.push((key, urls));
     }
     let bar = bar(opts.progress, "media");
     bar.set_length(wanted.len() as u64);
@@ -891,6 +914,21 @@ async fn fetch_media(
         }
     }
     bar.finish_and_clear();
+    // An item's media are complete when every file it shows is in the mirror.
+    for (key, urls) in per_item {
+        let done = urls.iter().all(|u| {
+            state
+                .media
+                .get(u)
+                .is_some_and(|m| mirror.join(&m.file).is_file())
+        });
+        if let Some(item) = state.items.get_mut(key) {
+            if done && !item.media_done && !report.changed.contains(key) {
+                report.media_completed.push(key.clone());
+            }
+            item.media_done = done;
+        }
+    }
     Ok(())
 }
 

@@ -24,6 +24,8 @@ pub struct FetchOptions {
     pub concurrency: usize,
     /// Files already on disk for some URLs (a mirror's media): copied, never fetched.
     pub local: Arc<HashMap<String, PathBuf>>,
+    /// Use only `local`: fetch nothing from the network.
+    pub offline: bool,
 }
 
 impl Default for FetchOptions {
@@ -36,6 +38,7 @@ impl Default for FetchOptions {
             max_bytes: 50 << 20,
             concurrency: 8,
             local: Arc::default(),
+            offline: false,
         }
     }
 }
@@ -169,6 +172,7 @@ impl Inner {
         let bytes = match local {
             Some(p) => std::fs::read(p)
                 .map_err(|e| format!("cannot read the mirror's copy {}: {e}", p.display()))?,
+            None if self.opts.offline => return Err("not in the mirror".into()),
             None => self.download(url).await?,
         };
         // A mirror's copy is the original upload: name it after that, not after the thumbnail.
