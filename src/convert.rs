@@ -65,6 +65,8 @@ pub enum Fatal {
 /// What a run did, for the summary and the exit status.
 pub struct Outcome {
     pub summary: Summary,
+    /// Posts not written to standard output because it already held one (md, txt, epub).
+    pub stdout_refused: usize,
     /// (type, id, output name) of every post converted.
     pub names: Vec<(String, u64, String)>,
     pub report_path: Option<PathBuf>,
@@ -178,15 +180,21 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
     let mut next = 0usize;
     let stdout = std::io::stdout();
     let mut stdout_ok = true;
+    let (mut written, mut stdout_refused) = (0usize, 0usize);
     let mut report_err = None;
     for done in done_rx {
         bar.inc(1);
         pending.insert(done.seq, done);
         while let Some(done) = pending.remove(&next) {
             next += 1;
-            if let Some(s) = &done.stdout
+            // Markdown, text and EPUB documents cannot be concatenated into one valid file.
+            let single = opts.formats.first().is_some_and(|f| *f != Format::Json);
+            if done.stdout.is_some() && single && written > 0 {
+                stdout_refused += 1;
+            } else if let Some(s) = &done.stdout
                 && stdout_ok
             {
+                written += 1;
                 let mut lock = stdout.lock();
                 // A closed pipe (`| head`) is not an error: stop writing, keep converting.
                 if lock.write_all(s).is_err() || lock.flush().is_err() {
@@ -254,6 +262,7 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
     };
     Ok(Outcome {
         summary,
+        stdout_refused,
         names,
         report_path,
         skipped_examples,
@@ -609,7 +618,19 @@ fn convert_one(
     let Some(out_dir) = out_dir else {
         let format = opts.formats.first().copied().unwrap_or(Format::Md);
         let mut missing = Vec::new();
-        let bytes = match write::render_bytes(format, &doc, &opts.write, None, &mut missing) {
+        // On standard output JSON is one document per line (NDJSON), so that many posts stay
+        // readable by a JSON tool.
+        let rendered = if format == Format::Json {
+            serde_json::to_vec(&doc)
+                .map(|mut v| {
+                    v.push(b'\n');
+                    v
+                })
+                .map_err(std::io::Error::other)
+        } else {
+            write::render_bytes(format, &doc, &opts.write, None, &mut missing)
+        };
+        let bytes = match rendered {
             Ok(b) => b,
             Err(e) => {
                 report.status = Status::Failed;

@@ -90,6 +90,14 @@ fn convert(args: &ConvertArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if outcome.stdout_refused > 0 {
+        eprintln!(
+            "unpress: --out - writes one post in md, txt or epub, and the input holds {} more; \
+             use --out DIR, or --to json for one JSON document per line",
+            outcome.stdout_refused
+        );
+        return ExitCode::from(2);
+    }
     // Each post's errors and warnings were printed as it finished; here, the totals.
     let s = outcome.summary;
     let failed = s.failed > 0 || s.images_failed > 0 || (args.strict && s.warnings > 0);
@@ -113,10 +121,13 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         );
     }
     if s.converted == 0 && s.failed == 0 {
-        eprintln!("unpress: no posts found in the input");
-        for line in &outcome.skipped_examples {
-            eprintln!("skipped: {line}");
+        // With -v each skipped item was printed already.
+        if !args.verbose {
+            for line in &outcome.skipped_examples {
+                eprintln!("skipped: {line}");
+            }
         }
+        eprintln!("unpress: no posts found in the input");
         return ExitCode::from(1);
     }
     if failed {
@@ -166,10 +177,10 @@ fn fetch(args: &FetchArgs) -> ExitCode {
     let failed = outcome.failed();
     if !args.quiet && (failed || args.verbose || !c.deleted.is_empty()) {
         eprintln!(
-            "unpress: {} items changed, {} unchanged, {} deleted (moved aside), {} password-protected; \
+            "unpress: the mirror holds {} items: {} changed, {} deleted (moved aside), {} password-protected; \
              media {} downloaded, {} not modified, {} failed; {} requests; details in {}",
+            c.items_total,
             c.changed.len(),
-            c.unchanged,
             c.deleted.len(),
             c.protected.len(),
             c.media_downloaded,

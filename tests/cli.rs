@@ -236,11 +236,7 @@ fn hostile_and_duplicate_slugs_stay_inside_the_output_and_never_collide() {
 
 #[test]
 fn stdin_and_stdout_with_dash() {
-    let input = format!(
-        "{}\n{}\n",
-        post(1, "a", "<p>First</p>"),
-        post(2, "b", "<p>Second</p>")
-    );
+    let one = post(1, "a", "<p>First</p>").to_string();
     let o = unpress_stdin(
         &[
             "convert",
@@ -252,10 +248,32 @@ fn stdin_and_stdout_with_dash() {
             "--front-matter",
             "none",
         ],
-        input.as_bytes(),
+        one.as_bytes(),
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    assert_eq!(text(&o.stdout), "First\nSecond\n");
+    assert_eq!(text(&o.stdout), "First\n");
+    // Several posts: JSON as one document per line; Markdown refused rather than run together.
+    let two = format!(
+        "{}\n{}\n",
+        post(1, "a", "<p>First</p>"),
+        post(2, "b", "<p>Second</p>")
+    );
+    let o = unpress_stdin(
+        &["convert", "-", "--out", "-", "--to", "json"],
+        two.as_bytes(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let lines: Vec<serde_json::Value> = text(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let o = unpress_stdin(
+        &["convert", "-", "--out", "-", "--to", "md"],
+        two.as_bytes(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("one post"), "{}", text(&o.stderr));
 }
 
 #[test]

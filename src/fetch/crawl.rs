@@ -58,6 +58,8 @@ pub struct CrawlReport {
     pub media_failures: Vec<String>,
     /// Unchanged items whose media this run completed (their output needs converting again).
     pub media_completed: Vec<String>,
+    /// Items the mirror holds after this run.
+    pub items_total: usize,
     pub requests: u64,
 }
 
@@ -114,6 +116,7 @@ pub fn run(opts: &CrawlOptions) -> Result<(State, CrawlReport), CrawlError> {
     };
     rt.block_on(crawl(&api, opts, &mut state, &mut report))?;
     report.requests = api.requests.load(std::sync::atomic::Ordering::Relaxed);
+    report.items_total = state.items.len();
     state.save(mirror).map_err(|source| CrawlError::Mirror {
         path: mirror.join(mirror::STATE_FILE).display().to_string(),
         source,
