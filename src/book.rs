@@ -45,6 +45,7 @@ pub struct BookOutcome {
     pub missing_images: Vec<(String, String)>,
     pub skipped: Vec<String>,
     pub excluded: Vec<String>,
+    pub notes: Vec<String>,
 }
 
 pub fn run(opts: &BookOptions) -> Result<BookOutcome, String> {
@@ -122,6 +123,7 @@ pub fn run(opts: &BookOptions) -> Result<BookOutcome, String> {
 
     // Images: the mirror's files first; the rest downloaded into a scratch folder.
     let scratch = std::env::temp_dir().join(format!("unpress-book-{}", std::process::id()));
+    let mut notes = Vec::new();
     let result = (|| {
         let mut wanted = Vec::new();
         for d in docs.iter_mut() {
@@ -179,12 +181,25 @@ pub fn run(opts: &BookOptions) -> Result<BookOutcome, String> {
             .as_ref()
             .map(|s| s.name.clone())
             .filter(|n| !n.is_empty());
+        let title = match opts.title.clone().or_else(|| site_name.clone()) {
+            Some(t) => t,
+            None => {
+                // Saved JSON does not say what the site is called: its host will do, said aloud.
+                let host = docs[0]
+                    .meta
+                    .link
+                    .as_deref()
+                    .and_then(|l| l.split("://").nth(1)?.split('/').next().map(str::to_string))
+                    .filter(|h| !h.is_empty())
+                    .unwrap_or_else(|| "Untitled".into());
+                notes.push(format!(
+                    "no --title and no site name in the input: the book is called {host:?}"
+                ));
+                host
+            }
+        };
         let meta = BookMeta {
-            title: opts
-                .title
-                .clone()
-                .or_else(|| site_name.clone())
-                .unwrap_or_else(|| docs[0].meta.title.clone()),
+            title,
             lang: opts.lang.clone().unwrap_or_else(|| epub::guess_lang(&docs)),
             id_seed: site
                 .as_ref()
@@ -213,6 +228,7 @@ pub fn run(opts: &BookOptions) -> Result<BookOutcome, String> {
         missing_images: report.missing_images,
         skipped,
         excluded,
+        notes,
     })
 }
 

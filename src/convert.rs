@@ -384,6 +384,13 @@ fn progress_bar(enabled: bool) -> indicatif::ProgressBar {
 }
 
 fn prepare_output(p: &Path) -> Result<(), Fatal> {
+    // Say plainly when a part of the path is a file, not a folder.
+    if let Some(file) = p.ancestors().find(|a| a.is_file()) {
+        return Err(Fatal::Output {
+            path: p.display().to_string(),
+            source: std::io::Error::other(format!("{} is a file, not a folder", file.display())),
+        });
+    }
     let err = |source| Fatal::Output {
         path: p.display().to_string(),
         source,

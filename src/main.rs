@@ -78,6 +78,17 @@ fn convert(args: &ConvertArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Nothing to read at all is not a batch with failures: nothing could be done.
+    if opts
+        .inputs
+        .iter()
+        .all(|p| p.as_os_str() != "-" && !p.exists())
+    {
+        for p in &opts.inputs {
+            eprintln!("unpress: {}: no such file or folder", p.display());
+        }
+        return ExitCode::from(2);
+    }
     let mut opts = opts;
     if let Err(e) = unpress::mirror::resolve_inputs(&mut opts) {
         eprintln!("unpress: {e}");
@@ -207,6 +218,9 @@ fn book(args: &BookArgs) -> ExitCode {
     };
     let left_out = !outcome.missing_images.is_empty() || !outcome.skipped.is_empty();
     if !args.quiet {
+        for n in &outcome.notes {
+            eprintln!("note: {n}");
+        }
         for s in &outcome.skipped {
             eprintln!("skipped: {s}");
         }

@@ -96,10 +96,14 @@ struct PostType {
 /// run resumes where it was.
 pub fn run(opts: &CrawlOptions) -> Result<(State, CrawlReport), CrawlError> {
     let mirror = &opts.mirror;
-    std::fs::create_dir_all(mirror).map_err(|source| CrawlError::Mirror {
-        path: mirror.display().to_string(),
-        source,
-    })?;
+    // The mirror folder is made when there is something to put in it: a site that is not
+    // WordPress, or a refused password, leaves nothing behind.
+    if mirror.is_file() {
+        return Err(CrawlError::Setup(format!(
+            "{} is a file, not a folder",
+            mirror.display()
+        )));
+    }
     let mut state = State::load(mirror)
         .map_err(CrawlError::Setup)?
         .unwrap_or_default();
@@ -163,7 +167,32 @@ async fn crawl(
     report: &mut CrawlReport,
 ) -> Result<(), CrawlError> {
     let mirror = &opts.mirror;
-    let (root, index) = discover(api, &opts.site).await.map_err(CrawlError::Setup)?;
+    let (root, index) = discover(api, &opts.site).await.map_err(|e| {
+        if opts.site.contains("://") {
+            CrawlError::Setup(e)
+        } else {
+            CrawlError::Setup(format!(
+                "{e}\n(https:// was assumed; for a site served over plain HTTP, write http://{})",
+                opts.site
+            ))
+        }
+    })?;
+    let edit_ctx: Vec<(&str, String)> = vec![("context", "edit".into())];
+    // Credentials that WordPress does not accept are not an error to it: the request goes on
+    // anonymously. Ask who we are, so that a wrong password is said plainly, not found missing later.
+    if api.authenticated() {
+        match api.get(&root.url("wp/v2/users/me", &edit_ctx), false).await {
+            Ok(_) => {}
+            Err(e) if matches!(e.status(), Some(401 | 403)) => {
+                return Err(CrawlError::Setup(format!(
+                    "the user or its Application Password was refused ({e}); check --user and UNPRESS_APP_PASSWORD, and that Application Passwords are enabled"
+                )));
+            }
+            Err(e) => report
+                .notes
+                .push(format!("could not check the login ({e})")),
+        }
+    }
     save(mirror, "site.json", &index.body)?;
     let iv = index.json().unwrap_or(Value::Null);
     let s = |k: &str| iv.get(k).and_then(Value::as_str).unwrap_or("").to_string();
@@ -186,21 +215,6 @@ async fn crawl(
         Vec::new()
     };
 
-    // Credentials that WordPress does not accept are not an error to it: the request goes on
-    // anonymously. Ask who we are, so that a wrong password is said plainly, not found missing later.
-    if api.authenticated() {
-        match api.get(&root.url("wp/v2/users/me", &ctx), false).await {
-            Ok(_) => {}
-            Err(e) if matches!(e.status(), Some(401 | 403)) => {
-                return Err(CrawlError::Setup(format!(
-                    "the user or its Application Password was refused ({e}); check --user and UNPRESS_APP_PASSWORD, and that Application Passwords are enabled"
-                )));
-            }
-            Err(e) => report
-                .notes
-                .push(format!("could not check the login ({e})")),
-        }
-    }
     // Post types.
     let types_resp = api
         .get(&root.url("wp/v2/types", &ctx), false)

@@ -909,7 +909,8 @@ fn code_lang(el: &Element) -> Option<String> {
     (!lang.is_empty()).then(|| lang.to_ascii_lowercase())
 }
 
-/// `javascript:`, `vbscript:` and `data:` other than images never become links in the output.
+/// `javascript:`, `vbscript:`, `file:` and `data:` other than images never become links or
+/// images in the output.
 fn is_unsafe_url(url: &str) -> bool {
     let lower: String = url
         .chars()
@@ -919,6 +920,7 @@ fn is_unsafe_url(url: &str) -> bool {
         .to_ascii_lowercase();
     lower.starts_with("javascript:")
         || lower.starts_with("vbscript:")
+        || lower.starts_with("file:")
         || (lower.starts_with("data:") && !lower.starts_with("data:image/"))
 }
 

@@ -105,7 +105,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, skip: Option<&Path>) -> Result<(),
 /// Returns `false` if `f` asked to stop.
 pub fn read_source(path: &Path, f: &mut dyn FnMut(Item) -> bool) -> bool {
     let name = if path.as_os_str() == "-" {
-        "-".to_string()
+        "<stdin>".to_string()
     } else {
         path.display().to_string()
     };
