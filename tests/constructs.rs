@@ -73,14 +73,14 @@ fn entities_are_decoded() {
 
 #[test]
 fn japanese_pseudo_list_paragraphs_become_one_list() {
-    let html = "<p>前置き</p><p>・一つ目</p><p>・二つ目</p><p>● 三つ目</p><p>後書き</p>";
+    let html = "<p>前置き</p><p>・一つ目</p><p>・二つ目</p><p>・ 三つ目</p><p>後書き</p>";
     assert_eq!(md(html), "前置き\n\n- 一つ目\n- 二つ目\n- 三つ目\n\n後書き");
 }
 
 #[test]
 fn pseudo_list_lines_inside_one_paragraph_become_a_list() {
     assert_eq!(
-        md("<p>原因：<br>・ストレス<br>・睡眠不足<br>• 飲酒</p>"),
+        md("<p>原因：<br>・ストレス<br>・睡眠不足<br>・ 飲酒</p>"),
         "原因：\n\n- ストレス\n- 睡眠不足\n- 飲酒"
     );
 }
@@ -89,7 +89,7 @@ fn pseudo_list_lines_inside_one_paragraph_become_a_list() {
 fn nested_lists_with_start() {
     assert_eq!(
         md("<ol start=\"3\"><li>a<ul><li>b</li></ul></li><li>c</li></ol>"),
-        "3. a\n\n   - b\n\n4. c"
+        "3. a\n   - b\n4. c"
     );
 }
 
@@ -324,4 +324,20 @@ fn emphasis_nested_in_itself_is_flattened() {
 fn deeply_nested_markup_does_not_overflow() {
     let html = "<div>".repeat(5000) + "deep" + &"</div>".repeat(5000);
     assert_eq!(md(&html), "deep");
+}
+
+#[test]
+fn a_change_of_bullet_starts_a_new_pseudo_list() {
+    assert_eq!(
+        md("<p>・a<br>・b</p><p>■ c</p><p>■ d</p>"),
+        "- a\n- b\n\n* c\n* d"
+    );
+}
+
+#[test]
+fn bullet_lines_in_the_middle_of_a_paragraph_become_a_list_between_paragraphs() {
+    assert_eq!(
+        md("<p>持ち物：<br>・水<br>・地図<br>以上です。</p>"),
+        "持ち物：\n\n- 水\n- 地図\n\n以上です。"
+    );
 }

@@ -1496,7 +1496,9 @@ fn strip_bullet(content: &mut Vec<Inline>) {
 /// become one bullet list, the glyph removed.
 fn pseudo_lists(blocks: Vec<Block>) -> Vec<Block> {
     let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
+    // The list being gathered, and its bullet: a change of bullet (・ then ■) starts a new list.
     let mut pending: Vec<Vec<Block>> = Vec::new();
+    let mut glyph: Option<char> = None;
     let flush = |out: &mut Vec<Block>, pending: &mut Vec<Vec<Block>>| {
         if !pending.is_empty() {
             out.push(Block::List {
@@ -1522,19 +1524,23 @@ fn pseudo_lists(blocks: Vec<Block>) -> Vec<Block> {
             out.push(Block::Para { content });
             continue;
         }
-        let lines = split_lines(content);
-        let first_bullet = lines.iter().position(|l| starts_with_bullet(l));
-        match first_bullet {
-            Some(k) if lines[k..].iter().all(|l| starts_with_bullet(l)) => {
-                let mut lines = lines;
-                let items = lines.split_off(k);
-                if !lines.is_empty() {
-                    flush(&mut out, &mut pending);
-                    out.push(Block::Para {
-                        content: join_lines(lines),
-                    });
-                }
-                for mut item in items {
+        // Lines of one paragraph: runs of bullet lines become lists, the lines around them
+        // stay paragraphs (a lead-in, a closing remark).
+        let mut text_run: Vec<Vec<Inline>> = Vec::new();
+        for line in split_lines(content) {
+            match bullet_of(&line) {
+                Some(g) => {
+                    if !text_run.is_empty() {
+                        flush(&mut out, &mut pending);
+                        out.push(Block::Para {
+                            content: join_lines(std::mem::take(&mut text_run)),
+                        });
+                    }
+                    if glyph != Some(g) {
+                        flush(&mut out, &mut pending);
+                        glyph = Some(g);
+                    }
+                    let mut item = line;
                     strip_bullet(&mut item);
                     let item = normalize(item);
                     pending.push(if item.is_empty() {
@@ -1543,17 +1549,26 @@ fn pseudo_lists(blocks: Vec<Block>) -> Vec<Block> {
                         vec![Block::Para { content: item }]
                     });
                 }
+                None => text_run.push(line),
             }
-            _ => {
-                flush(&mut out, &mut pending);
-                out.push(Block::Para {
-                    content: join_lines(lines),
-                });
+        }
+        if !text_run.is_empty() {
+            flush(&mut out, &mut pending);
+            let content = normalize(join_lines(text_run));
+            if !content.is_empty() {
+                out.push(Block::Para { content });
             }
         }
     }
     flush(&mut out, &mut pending);
     out
+}
+
+fn bullet_of(content: &[Inline]) -> Option<char> {
+    first_text(content)?
+        .chars()
+        .next()
+        .filter(|c| BULLETS.contains(c))
 }
 
 fn split_lines(content: Vec<Inline>) -> Vec<Vec<Inline>> {

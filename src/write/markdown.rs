@@ -25,6 +25,10 @@ pub fn write(doc: &Document, opts: &WriteOptions) -> String {
 /// Blocks separated by blank lines. Two lists in a row switch bullet (or delimiter) so that
 /// CommonMark keeps them apart instead of merging them.
 pub fn blocks(bs: &[Block]) -> String {
+    blocks_sep(bs, "\n\n")
+}
+
+fn blocks_sep(bs: &[Block], sep: &str) -> String {
     let mut parts: Vec<String> = Vec::with_capacity(bs.len());
     let mut alt = false;
     let mut prev_list: Option<bool> = None;
@@ -41,7 +45,7 @@ pub fn blocks(bs: &[Block]) -> String {
             parts.push(s);
         }
     }
-    parts.join("\n\n")
+    parts.join(sep)
 }
 
 fn block(b: &Block, alt: bool) -> String {
@@ -147,9 +151,15 @@ fn footnote_label(l: &str) -> String {
 }
 
 fn list(ordered: bool, start: u64, items: &[Vec<Block>], alt: bool) -> String {
-    let tight = items
-        .iter()
-        .all(|i| i.len() <= 1 && i.iter().all(|b| matches!(b, Block::Para { .. })));
+    // Tight (no blank lines, as the HTML list was) when each item is at most a paragraph
+    // followed by nested lists that may interrupt it (bullets, or numbers from 1).
+    let tight = items.iter().all(|i| {
+        i.iter().enumerate().all(|(k, b)| match b {
+            Block::Para { .. } => k == 0,
+            Block::List { ordered, start, .. } => !*ordered || start.is_none_or(|s| s == 1),
+            _ => false,
+        })
+    });
     let mut out = Vec::with_capacity(items.len());
     for (n, item) in items.iter().enumerate() {
         let marker = if ordered {
@@ -157,7 +167,7 @@ fn list(ordered: bool, start: u64, items: &[Vec<Block>], alt: bool) -> String {
         } else {
             (if alt { "* " } else { "- " }).to_string()
         };
-        let body = blocks(item);
+        let body = blocks_sep(item, if tight { "\n" } else { "\n\n" });
         let pad = " ".repeat(marker.len());
         if body.is_empty() {
             out.push(marker.trim_end().to_string());
