@@ -50,11 +50,11 @@ pub fn run(
         .filter(|(k, i)| !i.protected && (changed_keys.contains(k) || i.output.is_none()))
         .map(|(_, i)| mirror.join(&i.file))
         .collect();
-    let mut convert_summary = None;
+    let mut convert_summary: Option<crate::report::Summary> = None;
     if let Some(mut convert_opts) = convert_opts.filter(|_| !changed.is_empty()) {
         let kinds = mirror::type_slugs(mirror);
         convert_opts.inputs = changed;
-        convert_opts.sink = Sink::Folder(site);
+        convert_opts.sink = Sink::Folder(site.clone());
         convert_opts.fetch.local = std::sync::Arc::new(state.local_files(mirror));
         // The site is made from the mirror alone: an image the mirror lacks keeps its URL.
         convert_opts.fetch.offline = true;
@@ -64,7 +64,16 @@ pub fn run(
             .values()
             .filter_map(|i| Some(((kinds.get(&i.rest_base)?.clone(), i.id), i.output.clone()?)))
             .collect();
+        let report_path = site.join("unpress-report.json");
+        let earlier = std::fs::read(&report_path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
         let outcome = convert::run(convert_opts).map_err(|e| e.to_string())?;
+        // This run converted only what changed: fold its report into the earlier one, so the
+        // site's report still covers every post (and no longer the deleted ones).
+        if let Some(earlier) = earlier {
+            merge_reports(&report_path, earlier, &report.deleted, &kinds)?;
+        }
         let by_kind: std::collections::HashMap<&str, &str> = kinds
             .iter()
             .map(|(base, slug)| (slug.as_str(), base.as_str()))
@@ -96,4 +105,62 @@ pub fn run(
         convert: convert_summary,
         report_path,
     })
+}
+
+/// The site report after an incremental run: earlier entries, replaced by this run's for the
+/// posts it converted again, without the posts that were deleted; the summary counted afresh.
+fn merge_reports(
+    path: &std::path::Path,
+    earlier: serde_json::Value,
+    deleted: &[String],
+    kinds: &std::collections::HashMap<String, String>,
+) -> Result<(), String> {
+    use serde_json::Value;
+    let now: Value = serde_json::from_slice(
+        &std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?,
+    )
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    let key = |p: &Value| {
+        (
+            p["type"].as_str().unwrap_or("").to_string(),
+            p["id"].as_u64(),
+        )
+    };
+    let gone: std::collections::HashSet<(String, Option<u64>)> = deleted
+        .iter()
+        .filter_map(|k| {
+            let (base, id) = k.split_once('/')?;
+            Some((kinds.get(base)?.clone(), id.parse().ok()))
+        })
+        .collect();
+    let fresh: Vec<Value> = now["posts"].as_array().cloned().unwrap_or_default();
+    let fresh_keys: std::collections::HashSet<_> = fresh.iter().map(key).collect();
+    let mut posts: Vec<Value> = earlier["posts"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| !fresh_keys.contains(&key(p)) && !gone.contains(&key(p)))
+        .collect();
+    posts.extend(fresh);
+    let mut summary = crate::report::Summary::default();
+    for p in &posts {
+        summary.posts += 1;
+        match p["status"].as_str() {
+            Some("converted") => summary.converted += 1,
+            Some("skipped") => summary.skipped += 1,
+            _ => summary.failed += 1,
+        }
+        for i in p["images"].as_array().into_iter().flatten() {
+            summary.images_downloaded += usize::from(i.get("file").is_some());
+            summary.images_failed += usize::from(i.get("error").is_some());
+        }
+        summary.warnings += p["warnings"].as_array().map_or(0, Vec::len);
+    }
+    let mut merged = now;
+    merged["posts"] = Value::Array(posts);
+    merged["summary"] = serde_json::to_value(summary).map_err(|e| e.to_string())?;
+    let mut bytes = serde_json::to_vec_pretty(&merged).map_err(|e| e.to_string())?;
+    bytes.push(b'\n');
+    crate::output::write_atomic(path, &bytes).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -598,6 +598,17 @@ fn a_rerun_with_nothing_changed_lists_once_per_type_and_downloads_nothing() {
     assert!(m.join("deleted/site/post-9").is_dir() && !m.join("site/post-9").exists());
     let md = std::fs::read_to_string(m.join("site/post-7/index.md")).unwrap();
     assert!(md.contains("edited"), "{md}");
+    // The site's report still covers every post, less the deleted one.
+    let site: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(m.join("site/unpress-report.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        site["posts"].as_array().unwrap().len(),
+        229 + 3,
+        "{}",
+        site["summary"]
+    );
+    assert_eq!(site["summary"]["converted"], 232);
     let log: Vec<String> = server.log.lock().unwrap()[before..]
         .iter()
         .map(|s| s.path.clone())
