@@ -54,8 +54,12 @@ pub enum Command {
         /// bash, zsh, fish, elvish or powershell
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) to standard output
-    Man,
+    /// Print the man page (roff), or write one per command into a folder
+    Man {
+        /// Write unpress.1 and unpress-COMMAND.1 here instead of printing unpress.1
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 const CONVERT_EXAMPLES: &str = "\

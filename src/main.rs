@@ -57,9 +57,14 @@ fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Command::Man => {
-            let man = clap_mangen::Man::new(Cli::command());
-            match man.render(&mut std::io::stdout()) {
+        Command::Man { dir } => {
+            let result = match dir {
+                // unpress.1 plus a page per command, which the top page's SEE ALSO names.
+                Some(dir) => std::fs::create_dir_all(&dir)
+                    .and_then(|_| clap_mangen::generate_to(Cli::command(), &dir)),
+                None => clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()),
+            };
+            match result {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("unpress: cannot write the man page: {e}");

@@ -387,6 +387,22 @@ fn help_shows_examples_and_exit_codes_and_completions_and_man_work() {
     assert!(c.status.success() && text(&c.stdout).contains("unpress"));
     let m = unpress(&["man"]);
     assert!(m.status.success() && text(&m.stdout).contains(".TH"));
+    let d = tmp();
+    assert!(
+        unpress(&["man", "--dir", d.path().to_str().unwrap()])
+            .status
+            .success()
+    );
+    for page in [
+        "unpress.1",
+        "unpress-convert.1",
+        "unpress-fetch.1",
+        "unpress-book.1",
+        "unpress-archive.1",
+        "unpress-verify.1",
+    ] {
+        assert!(d.path().join(page).is_file(), "{page}");
+    }
 }
 
 #[test]
