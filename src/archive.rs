@@ -183,6 +183,12 @@ pub fn package(opts: &ArchiveOptions) -> Result<Packaged, String> {
         };
         b.images = false;
         crate::book::run(&b).map_err(|e| format!("the book for the package: {e}"))?;
+        if files.iter().any(|(r, _)| r == "book.epub") {
+            return Err(format!(
+                "{} holds a book.epub already; package it without --epub",
+                src.display()
+            ));
+        }
         files.push(("book.epub".into(), book_tmp.clone()));
         files.sort();
     }

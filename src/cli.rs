@@ -202,6 +202,10 @@ impl FetchArgs {
             rate: self.rate,
             max_body: 256 << 20,
             auth,
+            auth_origin: reqwest::Url::parse(&self.site)
+                .or_else(|_| reqwest::Url::parse(&format!("https://{}", self.site)))
+                .ok()
+                .map(|u| u.origin().ascii_serialization()),
         };
         let crawl = crate::fetch::crawl::CrawlOptions {
             site: self.site.clone(),

@@ -142,8 +142,17 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
                         stdout: None,
                     },
                     Job::Convert(seq, unit) => {
-                        let (report, stdout) =
-                            convert_one(&opts, out_dir.as_deref(), dl.as_deref(), unit);
+                        let (source, index, id) = (unit.source.clone(), unit.index, unit.head.id);
+                        // A bug must cost one post, not the run: the post is reported failed.
+                        let run = std::panic::AssertUnwindSafe(|| {
+                            convert_one(&opts, out_dir.as_deref(), dl.as_deref(), unit)
+                        });
+                        let (report, stdout) = std::panic::catch_unwind(run).unwrap_or_else(|_| {
+                            let msg =
+                                "internal error while converting this post (please report it)"
+                                    .to_string();
+                            (failed(source, index, id, msg), None)
+                        });
                         Done {
                             seq,
                             report,
@@ -411,6 +420,8 @@ fn read_all(opts: &ConvertOptions, tx: mpsc::SyncSender<Job>) {
     };
     // Names the output folder already uses for its own files, and those earlier runs gave.
     planner.names.claim_exact("unpress-report.json");
+    // A flat layout writes NAME.json: a post called unpress-report would overwrite the report.
+    planner.names.claim_exact("unpress-report");
     planner.names.claim_exact("images");
     for name in opts.assigned.values() {
         planner.names.claim_exact(name);

@@ -1,6 +1,7 @@
 //! The mirror folder `fetch` keeps: its layout, and the state file that makes re-runs incremental.
 
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -86,12 +87,18 @@ impl State {
     pub fn load(mirror: &Path) -> Result<Option<State>, String> {
         let p = mirror.join(STATE_FILE);
         match std::fs::read(&p) {
-            Ok(b) => serde_json::from_slice(&b).map(Some).map_err(|e| {
-                format!(
-                    "{}: unreadable mirror state ({e}); move it aside to start afresh",
-                    p.display()
-                )
-            }),
+            Ok(b) => {
+                let state: State = serde_json::from_slice(&b).map_err(|e| {
+                    format!(
+                        "{}: unreadable mirror state ({e}); move it aside to start afresh",
+                        p.display()
+                    )
+                })?;
+                state
+                    .check()
+                    .map_err(|e| format!("{}: {e}; move it aside to start afresh", p.display()))?;
+                Ok(Some(state))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(format!("{}: {e}", p.display())),
         }
@@ -101,6 +108,33 @@ impl State {
         let mut bytes = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
         bytes.push(b'\n');
         crate::output::write_atomic(&mirror.join(STATE_FILE), &bytes)
+    }
+
+    /// A state file may come from elsewhere (mirrors are handed on): every path in it must stay
+    /// inside the mirror, every output name must be one plain name.
+    fn check(&self) -> Result<(), String> {
+        let inside = |p: &str| {
+            !p.is_empty()
+                && Path::new(p)
+                    .components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)))
+        };
+        for (k, i) in &self.items {
+            if !inside(&i.file) {
+                return Err(format!("item {k} has an unsafe file path {:?}", i.file));
+            }
+            if let Some(o) = &i.output
+                && crate::output::safe_component(o) != *o
+            {
+                return Err(format!("item {k} has an unsafe output name {o:?}"));
+            }
+        }
+        for (u, m) in &self.media {
+            if !inside(&m.file) {
+                return Err(format!("media {u} has an unsafe file path {:?}", m.file));
+            }
+        }
+        Ok(())
     }
 
     /// Every URL that has a local file in the mirror (originals and all their sizes), for
@@ -137,18 +171,17 @@ pub fn convertible_items(dir: &Path, state: &State) -> Vec<PathBuf> {
 }
 
 /// A mirror path for a downloaded URL: its path under `uploads/` when it has one.
-pub fn media_path(url: &str) -> String {
-    let path = url.split(['?', '#']).next().unwrap_or("");
-    let after = path
-        .split("/uploads/")
-        .nth(1)
-        .map(str::to_string)
-        .unwrap_or_else(|| {
-            // Not an upload: keep the host, so that two sites' `logo.png` never meet.
-            let rest = path.split("://").nth(1).unwrap_or(path);
-            format!("external/{rest}")
-        });
-    let parts: Vec<String> = after
+pub fn media_path(url: &str, own_host: &str) -> String {
+    let (path, query) = url.split_once(['?', '#']).unwrap_or((url, ""));
+    let rest = path.split("://").nth(1).unwrap_or(path);
+    let host = rest.split('/').next().unwrap_or("").to_ascii_lowercase();
+    // The site's own uploads keep their uploads/ layout; anything else keeps its host, so that
+    // two sites' `2024/05/photo.png` never meet.
+    let after = match path.split_once("/uploads/") {
+        Some((_, a)) if host == own_host.to_ascii_lowercase() => a.to_string(),
+        _ => format!("external/{rest}"),
+    };
+    let mut parts: Vec<String> = after
         .split('/')
         .map(|p| {
             crate::output::safe_component(
@@ -158,7 +191,21 @@ pub fn media_path(url: &str) -> String {
         .filter(|p| !p.is_empty())
         .collect();
     if parts.is_empty() {
-        return format!("{MEDIA}/file");
+        parts.push("file".into());
+    }
+    // The same path with another query string is another file (`?w=300`, `?ver=2`).
+    if !query.is_empty()
+        && let Some(last) = parts.last_mut()
+    {
+        let tag: String = sha2::Sha256::digest(query.as_bytes())
+            .iter()
+            .take(4)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        *last = match last.rsplit_once('.') {
+            Some((stem, ext)) => format!("{stem}-{tag}.{ext}"),
+            None => format!("{last}-{tag}"),
+        };
     }
     format!("{MEDIA}/{}", parts.join("/"))
 }
@@ -211,13 +258,22 @@ mod tests {
     #[test]
     fn media_paths_follow_uploads_and_stay_inside() {
         assert_eq!(
-            media_path("https://x/wp-content/uploads/2024/05/a.jpg?v=1"),
+            media_path("https://x/wp-content/uploads/2024/05/a.jpg", "x"),
             "media/2024/05/a.jpg"
         );
         assert_eq!(
-            media_path("https://cdn.y/../../etc/passwd"),
+            media_path("https://cdn.y/../../etc/passwd", "x"),
             "media/external/cdn.y/etc/passwd"
         );
-        assert!(!media_path("https://x/uploads/%2e%2e/%2e%2e/z").contains(".."));
+        assert!(!media_path("https://x/uploads/%2e%2e/%2e%2e/z", "x").contains(".."));
+        // Another host, or another query string, is another file.
+        assert_ne!(
+            media_path("https://x/uploads/a.png", "x"),
+            media_path("https://y/uploads/a.png", "x")
+        );
+        assert_ne!(
+            media_path("https://x/uploads/a.png?w=1", "x"),
+            media_path("https://x/uploads/a.png?w=2", "x")
+        );
     }
 }

@@ -341,3 +341,30 @@ fn bullet_lines_in_the_middle_of_a_paragraph_become_a_list_between_paragraphs() 
         "持ち物：\n\n- 水\n- 地図\n\n以上です。"
     );
 }
+
+#[test]
+fn neighbouring_markup_and_stray_markers_stay_what_they_were() {
+    assert_eq!(
+        md("<p><strong>a</strong><strong>b</strong> <code>x</code><code>y</code></p>"),
+        "**ab** `xy`"
+    );
+    assert_eq!(
+        md("<p>Wow!<a href=\"https://x/\">link</a></p>"),
+        "Wow\\![link](https://x/)"
+    );
+    assert_eq!(md("<p>x<strong>😀</strong>y</p>"), "x😀y");
+    assert_eq!(
+        md("<ol start=\"18446744073709551615\"><li>a</li><li>b</li></ol>"),
+        "999999000. a\n999999001. b"
+    );
+}
+
+#[test]
+fn line_breaks_in_code_spans_and_alt_text_cannot_start_blocks() {
+    let out = md("<p>a <code>x\n# b</code> <img src=\"https://e/x.jpg\" alt=\"y\n- z\"></p>");
+    assert!(
+        !out.lines()
+            .any(|l| l.starts_with('#') || l.starts_with("- ")),
+        "{out}"
+    );
+}

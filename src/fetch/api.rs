@@ -21,6 +21,9 @@ pub struct ApiOptions {
     /// Largest response body accepted for API calls.
     pub max_body: u64,
     pub auth: Option<Credentials>,
+    /// The only origin (scheme, host, port) the credentials are ever sent to: the site's own,
+    /// whatever a `Link` header or a redirect points at.
+    pub auth_origin: Option<String>,
 }
 
 /// An Application Password. Its `Debug` never shows the password.
@@ -248,7 +251,10 @@ impl Api {
         let mut rb = self.client.get(url.clone());
         if !req.anonymous {
             rb = rb.header("Accept", "application/json");
-            if let Some(c) = &self.opts.auth {
+            if let Some(c) = &self.opts.auth
+                && self.opts.auth_origin.as_deref()
+                    == Some(url.origin().ascii_serialization().as_str())
+            {
                 rb = rb.basic_auth(&c.user, Some(&c.password));
             }
         }

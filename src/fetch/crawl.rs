@@ -522,7 +522,16 @@ async fn restore_missing_media(
         .collect();
     for url in missing {
         state.media.remove(&url);
-        match download_one(api, &opts.mirror, &url, None, opts.max_image).await {
+        match download_one(
+            api,
+            &opts.mirror,
+            &url,
+            None,
+            opts.max_image,
+            &site_host(state),
+        )
+        .await
+        {
             Ok(Got::New(m)) => {
                 report.media_downloaded += 1;
                 state.media.insert(url, m);
@@ -637,7 +646,9 @@ async fn list_all(
     match pages {
         Some(n) => {
             let mut set = tokio::task::JoinSet::new();
-            for p in 2..=n {
+            // A server's page count is not trusted beyond what its item count allows.
+            let cap = total.map_or(100_000, |t| t.div_ceil(100) + 1).min(100_000);
+            for p in 2..=n.min(cap) {
                 let (api, root, route, params) = (
                     api.clone(),
                     root.clone(),
@@ -907,13 +918,15 @@ async fn fetch_media(
     let bar = bar(opts.progress, "media");
     bar.set_length(wanted.len() as u64);
     let mut set = tokio::task::JoinSet::new();
+    let own_host = site_host(state);
     for url in wanted {
         let prev = state.media.get(&url).cloned();
         let api = api.clone();
         let mirror = mirror.clone();
         let max = opts.max_image;
+        let host = own_host.clone();
         set.spawn(async move {
-            let r = download_one(&api, &mirror, &url, prev.as_ref(), max).await;
+            let r = download_one(&api, &mirror, &url, prev.as_ref(), max, &host).await;
             (url, r)
         });
     }
@@ -947,6 +960,22 @@ async fn fetch_media(
         }
     }
     Ok(())
+}
+
+/// The host of the site being mirrored (its uploads keep their own layout in `media/`).
+fn site_host(state: &State) -> String {
+    let home = if state.site.home.is_empty() {
+        &state.site.url
+    } else {
+        &state.site.home
+    };
+    home.split("://")
+        .nth(1)
+        .unwrap_or(home)
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
 /// Maps every size of an attachment (and its `-scaled` copy) to its original upload.
@@ -991,9 +1020,10 @@ async fn download_one(
     url: &str,
     prev: Option<&MediaState>,
     max: u64,
+    own_host: &str,
 ) -> Result<Got, String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
-    let file = mirror::media_path(url);
+    let file = mirror::media_path(url, own_host);
     // A file an interrupted run wrote (complete: writes are atomic) but did not record.
     if prev.is_none()
         && let Ok(bytes) = std::fs::read(mirror.join(&file))

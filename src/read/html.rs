@@ -446,8 +446,14 @@ impl Reader<'_> {
                 }
                 // Stray content between items (a nested list without its `<li>`, text): its own item,
                 // or the tail of the previous one when it is a nested list.
-                Some(c) if (c.name() == "ul" || c.name() == "ol") && !items.is_empty() => {
+                Some(c)
+                    if (c.name() == "ul" || c.name() == "ol")
+                        && !items.is_empty()
+                        && self.depth < MAX_DEPTH =>
+                {
+                    self.depth += 1;
                     let nested = self.list(child, c);
+                    self.depth -= 1;
                     if let Some(last) = items.last_mut() {
                         last.push(nested);
                     }
@@ -496,7 +502,11 @@ impl Reader<'_> {
                     flow.blocks.extend(blocks);
                 }
                 // `<div>` groups round dt/dd pairs are allowed by HTML.
-                Some("div") => self.definition_list(child, flow),
+                Some("div") if self.depth < MAX_DEPTH => {
+                    self.depth += 1;
+                    self.definition_list(child, flow);
+                    self.depth -= 1;
+                }
                 _ => {
                     self.node(child, flow);
                     flow.flush();
@@ -723,6 +733,26 @@ impl Reader<'_> {
         images: &mut Vec<FigureImage>,
         rest: &mut Flow,
     ) {
+        if self.depth >= MAX_DEPTH {
+            let s = collapse(&text_content(node));
+            if !s.trim().is_empty() {
+                rest.inlines.push(Inline::Text(s));
+            }
+            return;
+        }
+        self.depth += 1;
+        self.figure_parts_inner(node, caption_id, link, images, rest);
+        self.depth -= 1;
+    }
+
+    fn figure_parts_inner(
+        &mut self,
+        node: NRef<'_>,
+        caption_id: Option<ego_tree::NodeId>,
+        link: Option<&str>,
+        images: &mut Vec<FigureImage>,
+        rest: &mut Flow,
+    ) {
         for child in node.children() {
             if Some(child.id()) == caption_id {
                 continue;
@@ -880,14 +910,29 @@ fn text_content(node: NRef<'_>) -> String {
     s
 }
 
+/// The text of a `<pre>`, its `<br>`s as line feeds; iterative, so no nesting can exhaust the stack.
 fn pre_text(node: NRef<'_>, out: &mut String) {
-    for c in node.children() {
-        match c.value() {
-            Node::Text(t) => out.push_str(t),
-            Node::Element(e) if e.name() == "br" => out.push('\n'),
-            Node::Element(e) if matches!(e.name(), "script" | "style") => {}
-            Node::Element(_) => pre_text(c, out),
-            _ => {}
+    let mut skip_until: Option<ego_tree::NodeId> = None;
+    for edge in node.traverse() {
+        match edge {
+            ego_tree::iter::Edge::Open(c) => {
+                if skip_until.is_some() {
+                    continue;
+                }
+                match c.value() {
+                    Node::Text(t) => out.push_str(t),
+                    Node::Element(e) if e.name() == "br" => out.push('\n'),
+                    Node::Element(e) if matches!(e.name(), "script" | "style") => {
+                        skip_until = Some(c.id())
+                    }
+                    _ => {}
+                }
+            }
+            ego_tree::iter::Edge::Close(c) => {
+                if skip_until == Some(c.id()) {
+                    skip_until = None;
+                }
+            }
         }
     }
 }
@@ -1297,7 +1342,11 @@ fn norm_seq(inlines: Vec<Inline>, st: &mut Norm) -> Vec<Inline> {
                 }
                 space_before_atom(&mut out, st);
                 st.prev = c.chars().last();
-                out.push(Inline::Code(c));
+                // Two code spans side by side would read as one with stray backticks.
+                match out.last_mut() {
+                    Some(Inline::Code(prev)) => prev.push_str(&c),
+                    _ => out.push(Inline::Code(c)),
+                }
             }
             Inline::NoteRef(l) => {
                 space_before_atom(&mut out, st);
@@ -1371,10 +1420,16 @@ fn wrap_norm(
         }
     }
     let inner = norm_seq(flat, st);
-    if inner.iter().any(|i| !matches!(i, Inline::LineBreak)) {
-        out.push(make(inner));
-    } else {
+    if !inner.iter().any(|i| !matches!(i, Inline::LineBreak)) {
         out.extend(inner);
+        return;
+    }
+    // `<strong>a</strong><strong>b</strong>` is one strong run: written apart, Markdown would
+    // read `**a****b**` as text.
+    match (out.last_mut(), make(inner)) {
+        (Some(Inline::Strong(prev)), Inline::Strong(next))
+        | (Some(Inline::Emph(prev)), Inline::Emph(next)) => prev.extend(next),
+        (_, new) => out.push(new),
     }
 }
 

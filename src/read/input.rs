@@ -50,7 +50,11 @@ pub fn expand(inputs: &[PathBuf], skip: Option<&Path>) -> Vec<Result<PathBuf, In
             out.push(Ok(p.clone()));
         } else if p.is_dir() {
             let mut files = Vec::new();
-            if let Err(e) = walk(p, &mut files, skip.as_deref()) {
+            let mut seen = std::collections::HashSet::new();
+            if let Ok(c) = p.canonicalize() {
+                seen.insert(c);
+            }
+            if let Err(e) = walk(p, &mut files, skip.as_deref(), &mut seen) {
                 out.push(Err(e));
                 continue;
             }
@@ -72,7 +76,12 @@ pub fn expand(inputs: &[PathBuf], skip: Option<&Path>) -> Vec<Result<PathBuf, In
     out
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, skip: Option<&Path>) -> Result<(), InputError> {
+fn walk(
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    skip: Option<&Path>,
+    seen: &mut std::collections::HashSet<PathBuf>,
+) -> Result<(), InputError> {
     let rd = std::fs::read_dir(dir).map_err(|source| InputError::Io {
         path: dir.display().to_string(),
         source,
@@ -90,10 +99,17 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, skip: Option<&Path>) -> Result<(),
             Err(_) => continue,
         };
         if ft.is_dir() || (ft.is_symlink() && path.is_dir()) {
-            if skip.is_some() && path.canonicalize().ok().as_deref() == skip {
+            let canon = path.canonicalize().ok();
+            if skip.is_some() && canon.as_deref() == skip {
                 continue;
             }
-            walk(&path, files, skip)?;
+            // A folder reached twice (symbolic links round in a loop) is read once.
+            if let Some(c) = canon
+                && !seen.insert(c)
+            {
+                continue;
+            }
+            walk(&path, files, skip, seen)?;
         } else if name.ends_with(".json") || name.ends_with(".ndjson") || name.ends_with(".jsonl") {
             files.push(path);
         }

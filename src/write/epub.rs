@@ -263,6 +263,13 @@ pub fn write<W: Write + Seek>(
             link: &link,
         };
         let ch = xhtml::chapter(doc, 1, &r);
+        // Images the media pass never got locally were not even looked for.
+        for t in &ch.missing_images {
+            why_missing
+                .borrow_mut()
+                .entry(t.clone())
+                .or_insert_with(|| "not downloaded".into());
+        }
         let title = if doc.meta.title.is_empty() {
             format!("{} {}", doc.meta.kind, doc.meta.id.unwrap_or(0))
         } else {

@@ -45,7 +45,24 @@ fn ids(items: &[u64]) -> String {
 /// A date written bare (a real timestamp) when it is well formed, quoted otherwise.
 fn date(d: &str) -> String {
     let b = d.as_bytes();
-    let ok = b.len() >= 19
+    let num = |r: std::ops::Range<usize>| d.get(r).and_then(|x| x.parse::<u32>().ok());
+    // Bare only when it is a real date and time; YAML and TOML reject `0000-00-00` or month 13.
+    let valid = (|| {
+        let (y, m, dd, h, mi, s) = (
+            num(0..4)?,
+            num(5..7)?,
+            num(8..10)?,
+            num(11..13)?,
+            num(14..16)?,
+            num(17..19)?,
+        );
+        Some(
+            y > 0 && (1..=12).contains(&m) && (1..=31).contains(&dd) && h < 24 && mi < 60 && s < 61,
+        )
+    })()
+    .unwrap_or(false);
+    let ok = valid
+        && b.len() >= 19
         && d.chars().all(|c| c.is_ascii_digit() || "-:T+Z".contains(c))
         && b[4] == b'-'
         && b[10] == b'T';

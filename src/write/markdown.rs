@@ -163,7 +163,12 @@ fn list(ordered: bool, start: u64, items: &[Vec<Block>], alt: bool) -> String {
     let mut out = Vec::with_capacity(items.len());
     for (n, item) in items.iter().enumerate() {
         let marker = if ordered {
-            format!("{}{} ", start + n as u64, if alt { ')' } else { '.' })
+            // CommonMark list numbers have at most nine digits.
+            let number = start
+                .min(999_999_000)
+                .saturating_add(n as u64)
+                .min(999_999_999);
+            format!("{number}{} ", if alt { ')' } else { '.' })
         } else {
             (if alt { "* " } else { "- " }).to_string()
         };
@@ -281,15 +286,19 @@ fn figure(f: &Figure) -> String {
 }
 
 fn image(img: &Image) -> String {
+    // Alt and title stay on one line: a line break there could start a block.
     let mut s = format!(
         "![{}]({}",
-        escape(&img.alt, false, false),
+        escape(&img.alt.replace('\n', " "), false, false),
         destination(img.target())
     );
     if let Some(t) = img.title.as_deref().filter(|t| !t.is_empty()) {
         s.push_str(&format!(
             " \"{}\"",
-            t.replace('\\', "\\\\").replace('"', "\\\"")
+            t.replace('\n', " ")
+                .replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('|', "\\|")
         ));
     }
     s.push(')');
@@ -307,6 +316,8 @@ fn destination(url: &str) -> String {
             '(' => s.push_str("\\("),
             ')' => s.push_str("\\)"),
             '\\' => s.push_str("%5C"),
+            // A `|` would end a table cell; encoded, the URL means the same.
+            '|' => s.push_str("%7C"),
             c if c.is_control() => s.push_str(&format!("%{:02X}", c as u32)),
             c => s.push(c),
         }
@@ -365,7 +376,14 @@ fn write_inline(inl: &Inline, ctx: Ctx, out: &mut String, next: Option<char>) {
     match inl {
         Inline::Text(t) => {
             let start = at_line_start(out);
-            escape_into(out, t, start, ctx.heading || ctx.table);
+            // `!` right before a link would make it an image.
+            match t.strip_suffix('!') {
+                Some(head) if next == Some('[') => {
+                    escape_into(out, head, start, ctx.heading || ctx.table);
+                    out.push_str("\\!");
+                }
+                _ => escape_into(out, t, start, ctx.heading || ctx.table),
+            }
         }
         Inline::Strong(c) => delimited(c, "**", ctx, out, next),
         Inline::Emph(c) => delimited(c, "*", ctx, out, next),
@@ -375,6 +393,8 @@ fn write_inline(inl: &Inline, ctx: Ctx, out: &mut String, next: Option<char>) {
         // Highlighting has no Markdown form; the text stays, plain.
         Inline::Mark(c) => write_inlines(c, ctx, out, next),
         Inline::Code(code) => {
+            // A line break inside a code span would let the next line start a block.
+            let code = &code.replace('\n', " ");
             let ticks = "`".repeat(longest_run(code, '`') + 1);
             let pad = code.starts_with('`')
                 || code.ends_with('`')
@@ -509,6 +529,10 @@ fn scripted(c: &[Inline], ctx: Ctx, out: &mut String, next: Option<char>, table:
 fn is_punct(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_punctuation();
+    }
+    // Symbols such as emoji count too (category S); anything neither letter, digit nor space.
+    if !c.is_alphanumeric() && !c.is_whitespace() {
+        return true;
     }
     matches!(c as u32,
         0xA1..=0xBF | 0xD7 | 0xF7 | 0x2010..=0x2027 | 0x2030..=0x205E | 0x2070..=0x209F

@@ -73,11 +73,16 @@ pub fn render_bytes(
     if format != Format::Epub {
         return Ok(render(format, doc, opts).into_bytes());
     }
+    // Local images are the ones the media pass wrote beside the document: relative, inside it.
     let locate = |target: &str| -> Option<std::path::PathBuf> {
-        if target.contains("://") {
+        let rel = std::path::Path::new(target);
+        let inside = rel
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if target.contains("://") || !inside {
             return None;
         }
-        let p = dir?.join(target);
+        let p = dir?.join(rel);
         p.is_file().then_some(p)
     };
     let meta = epub::BookMeta {

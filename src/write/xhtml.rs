@@ -371,7 +371,9 @@ impl W<'_> {
     /// `<img/>` when the book holds the image; `None` (alt text, and a note) when it does not.
     fn image(&mut self, img: &Image) -> Option<String> {
         let target = img.target();
-        match (self.r.image)(target) {
+        // Only a file the media pass downloaded (or a mirror holds) goes in: never whatever a
+        // post's `src` names on this machine.
+        match img.local.as_deref().and_then(|l| (self.r.image)(l)) {
             Some(src) => Some(format!(
                 "<img src=\"{}\" alt=\"{}\"/>",
                 escape(&src),
