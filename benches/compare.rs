@@ -248,10 +248,9 @@ fn main() {
         .map(|t| t.path().to_path_buf())
         .unwrap_or_else(|| dir.to_path_buf());
     let where_ = if fast_out.is_some() { "tmpfs" } else { "disk" };
-    let mut unpress_secs = Vec::new();
-    for jobs in ["1", "2"] {
-        let out = out_base.join(format!("out-{jobs}"));
-        let d = time_cmd(Command::new(&bin).args([
+    // One timed conversion of the corpus into `out`.
+    let convert = |out: &Path, jobs: &str| -> f64 {
+        let args = [
             "convert",
             input.to_str().unwrap(),
             "--out",
@@ -262,36 +261,28 @@ fn main() {
             "--jobs",
             jobs,
             "-q",
-        ]))
-        .expect("unpress ran");
-        unpress_secs.push(d.as_secs_f64());
+        ];
+        time_cmd(Command::new(&bin).args(args))
+            .expect("unpress ran")
+            .as_secs_f64()
+    };
+    let mut unpress_secs = Vec::new();
+    for jobs in ["1", "2"] {
+        let secs = convert(&out_base.join(format!("out-{jobs}")), jobs);
+        unpress_secs.push(secs);
         rows.push(Row {
             name: format!("unpress convert --to md,txt --jobs {jobs} ({where_})"),
             posts: n,
             mb,
-            secs: d.as_secs_f64(),
+            secs,
         });
     }
     if fast_out.is_some() {
-        let out = dir.join("out-disk");
-        let d = time_cmd(Command::new(&bin).args([
-            "convert",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--no-images",
-            "--to",
-            "md,txt",
-            "--jobs",
-            "1",
-            "-q",
-        ]))
-        .expect("unpress ran");
         rows.push(Row {
             name: "unpress convert --to md,txt --jobs 1 (disk)".into(),
             posts: n,
             mb,
-            secs: d.as_secs_f64(),
+            secs: convert(&dir.join("out-disk"), "1"),
         });
     }
 

@@ -211,15 +211,7 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
                 }
             }
             let p = &done.report;
-            summary.posts += 1;
-            match p.status {
-                Status::Converted => summary.converted += 1,
-                Status::Skipped => summary.skipped += 1,
-                Status::Failed => summary.failed += 1,
-            }
-            summary.images_downloaded += p.images.iter().filter(|i| i.file.is_some()).count();
-            summary.images_failed += p.images.iter().filter(|i| i.error.is_some()).count();
-            summary.warnings += p.warnings.len();
+            summary.add(p);
             if opts.record_names
                 && p.status == Status::Converted
                 && let (Some(kind), Some(id), Some(name)) = (&p.kind, p.id, &p.name)

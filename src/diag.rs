@@ -1,10 +1,10 @@
 //! Warnings as data: collected per post, printed in the summary and written to the report.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Something a user should know about a converted post: nothing was lost silently.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Warning {
     /// An element that has no place in the output (`script`, `style`, `form`, `noscript` …).

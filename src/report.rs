@@ -1,7 +1,7 @@
 //! `unpress-report.json`: every input post, what became of it, its images and its warnings.
 
 use crate::diag::Warning;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The report's head; `posts` (one `PostReport` each, in input order) and `summary` follow it,
 /// written as posts finish so that memory does not grow with the number of posts.
@@ -24,7 +24,7 @@ pub struct Summary {
     pub warnings: usize,
 }
 
-#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Converted,
@@ -33,7 +33,7 @@ pub enum Status {
     Failed,
 }
 
-#[derive(Debug, Serialize, Clone)]
+#[derive(Debug, Serialize, Deserialize, Clone)]
 pub struct PostReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<u64>,
@@ -56,13 +56,28 @@ pub struct PostReport {
     pub warnings: Vec<Warning>,
 }
 
-#[derive(Debug, Serialize, Clone)]
+#[derive(Debug, Serialize, Deserialize, Clone)]
 pub struct ImageReport {
     pub url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+impl Summary {
+    /// Counts one post in.
+    pub fn add(&mut self, p: &PostReport) {
+        self.posts += 1;
+        match p.status {
+            Status::Converted => self.converted += 1,
+            Status::Skipped => self.skipped += 1,
+            Status::Failed => self.failed += 1,
+        }
+        self.images_downloaded += p.images.iter().filter(|i| i.file.is_some()).count();
+        self.images_failed += p.images.iter().filter(|i| i.error.is_some()).count();
+        self.warnings += p.warnings.len();
+    }
 }
 
 impl PostReport {

@@ -115,17 +115,15 @@ fn merge_reports(
     deleted: &[String],
     kinds: &std::collections::HashMap<String, String>,
 ) -> Result<(), String> {
-    use serde_json::Value;
-    let now: Value = serde_json::from_slice(
-        &std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?,
-    )
-    .map_err(|e| format!("{}: {e}", path.display()))?;
-    let key = |p: &Value| {
-        (
-            p["type"].as_str().unwrap_or("").to_string(),
-            p["id"].as_u64(),
-        )
+    use crate::report::PostReport;
+    let err = |e: String| format!("{}: {e}", path.display());
+    let mut now: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path).map_err(|e| err(e.to_string()))?)
+            .map_err(|e| err(e.to_string()))?;
+    let posts_of = |v: &serde_json::Value| -> Vec<PostReport> {
+        serde_json::from_value(v["posts"].clone()).unwrap_or_default()
     };
+    let key = |p: &PostReport| (p.kind.clone().unwrap_or_default(), p.id);
     let gone: std::collections::HashSet<(String, Option<u64>)> = deleted
         .iter()
         .filter_map(|k| {
@@ -133,34 +131,20 @@ fn merge_reports(
             Some((kinds.get(base)?.clone(), id.parse().ok()))
         })
         .collect();
-    let fresh: Vec<Value> = now["posts"].as_array().cloned().unwrap_or_default();
+    let fresh = posts_of(&now);
     let fresh_keys: std::collections::HashSet<_> = fresh.iter().map(key).collect();
-    let mut posts: Vec<Value> = earlier["posts"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let mut posts: Vec<PostReport> = posts_of(&earlier)
         .into_iter()
         .filter(|p| !fresh_keys.contains(&key(p)) && !gone.contains(&key(p)))
         .collect();
     posts.extend(fresh);
     let mut summary = crate::report::Summary::default();
     for p in &posts {
-        summary.posts += 1;
-        match p["status"].as_str() {
-            Some("converted") => summary.converted += 1,
-            Some("skipped") => summary.skipped += 1,
-            _ => summary.failed += 1,
-        }
-        for i in p["images"].as_array().into_iter().flatten() {
-            summary.images_downloaded += usize::from(i.get("file").is_some());
-            summary.images_failed += usize::from(i.get("error").is_some());
-        }
-        summary.warnings += p["warnings"].as_array().map_or(0, Vec::len);
+        summary.add(p);
     }
-    let mut merged = now;
-    merged["posts"] = Value::Array(posts);
-    merged["summary"] = serde_json::to_value(summary).map_err(|e| e.to_string())?;
-    let mut bytes = serde_json::to_vec_pretty(&merged).map_err(|e| e.to_string())?;
+    now["posts"] = serde_json::to_value(&posts).map_err(|e| err(e.to_string()))?;
+    now["summary"] = serde_json::to_value(summary).map_err(|e| err(e.to_string()))?;
+    let mut bytes = serde_json::to_vec_pretty(&now).map_err(|e| err(e.to_string()))?;
     bytes.push(b'\n');
-    crate::output::write_atomic(path, &bytes).map_err(|e| format!("{}: {e}", path.display()))
+    crate::output::write_atomic(path, &bytes).map_err(|e| err(e.to_string()))
 }

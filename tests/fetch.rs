@@ -365,6 +365,15 @@ fn content(mirror: &Path, base: &str) -> BTreeMap<String, Vec<u8>> {
     t
 }
 
+/// A JSON array of strings, as strings.
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect()
+}
+
 fn report(mirror: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(mirror.join("fetch-report.json")).unwrap()).unwrap()
 }
@@ -478,12 +487,7 @@ fn permanent_faults_are_reported_and_everything_else_completes() {
     );
     assert!(!t.contains_key("items/posts/150.json"));
     let r = report(&m);
-    let failures: Vec<String> = r["crawl"]["failures"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap().to_string())
-        .collect();
+    let failures = strings(&r["crawl"]["failures"]);
     assert_eq!(failures.len(), 2, "{failures:?}");
     assert!(
         failures
@@ -497,12 +501,7 @@ fn permanent_faults_are_reported_and_everything_else_completes() {
             .any(|f| f.contains("tags") && f.contains("not valid JSON")),
         "{failures:?}"
     );
-    let media: Vec<String> = r["crawl"]["media_failures"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap().to_string())
-        .collect();
+    let media = strings(&r["crawl"]["media_failures"]);
     assert_eq!(media.len(), 3, "{media:?}");
     assert!(
         media

@@ -270,10 +270,7 @@ async fn crawl(
         {
             Ok(listing) => {
                 for raw in listing.items {
-                    let id = serde_json::from_str::<Value>(raw.get())
-                        .ok()
-                        .and_then(|v| v.get("id")?.as_u64());
-                    if let Some(id) = id {
+                    if let Some(id) = item_id(&raw) {
                         save(mirror, &format!("{dir}/{id}.json"), raw.get().as_bytes())?;
                     }
                 }
