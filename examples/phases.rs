@@ -51,6 +51,28 @@ fn main() {
         drop(std::hint::black_box(dom));
     }
     println!("html5ever parse into RcDom {:?}", t.elapsed());
+    let t = Instant::now();
+    for p in &posts {
+        let html = p["content"]["rendered"].as_str().unwrap_or("");
+        drop(std::hint::black_box(
+            unpress::read::dom::Dom::parse_fragment(html),
+        ));
+    }
+    println!(
+        "unpress's parser (fast path, else html5ever) {:?}",
+        t.elapsed()
+    );
+    let raws: Vec<Vec<u8>> = posts
+        .iter()
+        .map(|p| serde_json::to_vec(p).unwrap())
+        .collect();
+    let t = Instant::now();
+    for r in &raws {
+        drop(std::hint::black_box(
+            serde_json::from_slice::<serde_json::Value>(r).unwrap(),
+        ));
+    }
+    println!("JSON from_slice into Value {:?}", t.elapsed());
     println!(
         "html5ever parse {parse:?}\nread_post (parse + walk) {read:?}\nmarkdown {md:?}\ntext {txt:?}"
     );

@@ -1,19 +1,17 @@
 //! Rendered WordPress HTML → document blocks: block editor markup, classic content, plugins' leftovers.
 
+use super::dom::{Dom, Edge, Element, Node, NodeId, NodeRef};
 use crate::diag::{Diag, Warning};
 use crate::model::{Block, Figure, FigureImage, Footnote, Image, Inline, SrcCandidate, Table};
-use ego_tree::NodeRef;
-use scraper::node::Element;
-use scraper::{Html, Node};
 
-type NRef<'a> = NodeRef<'a, Node>;
+type NRef<'a> = NodeRef<'a>;
 
 /// Parses a fragment of rendered HTML (`content.rendered`) into blocks.
 pub fn read_html(html: &str, diag: &mut Diag) -> Vec<Block> {
-    let doc = Html::parse_fragment(html);
+    let doc = Dom::parse_fragment(html);
     let mut r = Reader { diag, depth: 0 };
     let mut flow = Flow::default();
-    r.children(doc.tree.root(), &mut flow);
+    r.children(doc.root(), &mut flow);
     finish(flow)
 }
 
@@ -728,7 +726,7 @@ impl Reader<'_> {
     fn figure_parts(
         &mut self,
         node: NRef<'_>,
-        caption_id: Option<ego_tree::NodeId>,
+        caption_id: Option<NodeId>,
         link: Option<&str>,
         images: &mut Vec<FigureImage>,
         rest: &mut Flow,
@@ -748,7 +746,7 @@ impl Reader<'_> {
     fn figure_parts_inner(
         &mut self,
         node: NRef<'_>,
-        caption_id: Option<ego_tree::NodeId>,
+        caption_id: Option<NodeId>,
         link: Option<&str>,
         images: &mut Vec<FigureImage>,
         rest: &mut Flow,
@@ -912,10 +910,10 @@ fn text_content(node: NRef<'_>) -> String {
 
 /// The text of a `<pre>`, its `<br>`s as line feeds; iterative, so no nesting can exhaust the stack.
 fn pre_text(node: NRef<'_>, out: &mut String) {
-    let mut skip_until: Option<ego_tree::NodeId> = None;
+    let mut skip_until: Option<NodeId> = None;
     for edge in node.traverse() {
         match edge {
-            ego_tree::iter::Edge::Open(c) => {
+            Edge::Open(c) => {
                 if skip_until.is_some() {
                     continue;
                 }
@@ -928,7 +926,7 @@ fn pre_text(node: NRef<'_>, out: &mut String) {
                     _ => {}
                 }
             }
-            ego_tree::iter::Edge::Close(c) => {
+            Edge::Close(c) => {
                 if skip_until == Some(c.id()) {
                     skip_until = None;
                 }
