@@ -108,9 +108,11 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
         })?;
     }
     let jobs = opts.jobs.max(1);
-    let (job_tx, job_rx) = mpsc::sync_channel::<Job>(jobs * 4);
+    // Jobs and results cross threads in batches: one hand-off per post cost more in thread
+    // wake-ups than a short post takes to convert.
+    let (job_tx, job_rx) = mpsc::sync_channel::<Vec<Job>>(jobs * 2);
     let job_rx = Arc::new(Mutex::new(job_rx));
-    let (done_tx, done_rx) = mpsc::channel::<Done>();
+    let (done_tx, done_rx) = mpsc::channel::<Vec<Done>>();
     let opts = Arc::new(opts);
 
     // The reader names outputs in input order, so names do not depend on worker timing.
@@ -131,36 +133,42 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
             .stack_size(16 << 20);
         let spawned = builder.spawn(move || {
             loop {
-                let job = match rx.lock().expect("job queue").recv() {
-                    Ok(j) => j,
+                let batch = match rx.lock().expect("job queue").recv() {
+                    Ok(b) => b,
                     Err(_) => return,
                 };
-                let done = match job {
-                    Job::Failed(seq, report) => Done {
-                        seq,
-                        report,
-                        stdout: None,
-                    },
-                    Job::Convert(seq, unit) => {
-                        let (source, index, id) = (unit.source.clone(), unit.index, unit.head.id);
-                        // A bug must cost one post, not the run: the post is reported failed.
-                        let run = std::panic::AssertUnwindSafe(|| {
-                            convert_one(&opts, out_dir.as_deref(), dl.as_deref(), unit)
-                        });
-                        let (report, stdout) = std::panic::catch_unwind(run).unwrap_or_else(|_| {
-                            let msg =
-                                "internal error while converting this post (please report it)"
-                                    .to_string();
-                            (failed(source, index, id, msg), None)
-                        });
-                        Done {
+                let mut results = Vec::with_capacity(batch.len());
+                for job in batch {
+                    let done = match job {
+                        Job::Failed(seq, report) => Done {
                             seq,
                             report,
-                            stdout,
+                            stdout: None,
+                        },
+                        Job::Convert(seq, unit) => {
+                            let (source, index, id) =
+                                (unit.source.clone(), unit.index, unit.head.id);
+                            // A bug must cost one post, not the run: the post is reported failed.
+                            let run = std::panic::AssertUnwindSafe(|| {
+                                convert_one(&opts, out_dir.as_deref(), dl.as_deref(), unit)
+                            });
+                            let (report, stdout) =
+                                std::panic::catch_unwind(run).unwrap_or_else(|_| {
+                                    let msg =
+                                "internal error while converting this post (please report it)"
+                                    .to_string();
+                                    (failed(source, index, id, msg), None)
+                                });
+                            Done {
+                                seq,
+                                report,
+                                stdout,
+                            }
                         }
-                    }
-                };
-                if tx.send(done).is_err() {
+                    };
+                    results.push(done);
+                }
+                if tx.send(results).is_err() {
                     return;
                 }
             }
@@ -191,9 +199,9 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
     let mut stdout_ok = true;
     let (mut written, mut stdout_refused) = (0usize, 0usize);
     let mut report_err = None;
-    for done in done_rx {
-        bar.inc(1);
-        pending.insert(done.seq, done);
+    for batch in done_rx {
+        bar.inc(batch.len() as u64);
+        pending.extend(batch.into_iter().map(|d| (d.seq, d)));
         while let Some(done) = pending.remove(&next) {
             next += 1;
             // Markdown, text and EPUB documents cannot be concatenated into one valid file.
@@ -405,7 +413,11 @@ fn prepare_output(p: &Path) -> Result<(), Fatal> {
     Ok(())
 }
 
-fn read_all(opts: &ConvertOptions, tx: mpsc::SyncSender<Job>) {
+/// Posts per hand-off to the workers, and the HTML bytes after which a batch goes anyway.
+const BATCH_POSTS: usize = 8;
+const BATCH_BYTES: usize = 256 << 10;
+
+fn read_all(opts: &ConvertOptions, tx: mpsc::SyncSender<Vec<Job>>) {
     let mut planner = Planner {
         assigned: opts.assigned.clone(),
         ..Planner::default()
@@ -419,6 +431,8 @@ fn read_all(opts: &ConvertOptions, tx: mpsc::SyncSender<Job>) {
         planner.names.claim_exact(name);
     }
     let mut seq = 0usize;
+    let mut batch: Vec<Job> = Vec::with_capacity(BATCH_POSTS);
+    let mut batch_bytes = 0usize;
     let out_dir = match &opts.sink {
         Sink::Folder(p) => Some(p.as_path()),
         Sink::Stdout => None,
@@ -427,7 +441,7 @@ fn read_all(opts: &ConvertOptions, tx: mpsc::SyncSender<Job>) {
         let path = match src {
             Ok(p) => p,
             Err(e) => {
-                let _ = tx.send(Job::Failed(seq, failed_input(&e)));
+                batch.push(Job::Failed(seq, failed_input(&e)));
                 seq += 1;
                 continue;
             }
@@ -435,11 +449,27 @@ fn read_all(opts: &ConvertOptions, tx: mpsc::SyncSender<Job>) {
         let go = input::read_source(&path, &mut |item: Item| {
             let job = plan(item, seq, &mut planner);
             seq += 1;
-            tx.send(job).is_ok()
+            if let Job::Convert(_, unit) = &job {
+                batch_bytes += unit
+                    .value
+                    .pointer("/content/rendered")
+                    .and_then(Value::as_str)
+                    .map_or(0, str::len);
+            }
+            batch.push(job);
+            if batch.len() < BATCH_POSTS && batch_bytes < BATCH_BYTES {
+                return true;
+            }
+            batch_bytes = 0;
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_POSTS));
+            tx.send(full).is_ok()
         });
         if !go {
             return;
         }
+    }
+    if !batch.is_empty() {
+        let _ = tx.send(batch);
     }
 }
 

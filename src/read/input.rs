@@ -284,6 +284,16 @@ struct Pos {
 }
 
 impl Pos {
+    fn advance_over(&mut self, bytes: &[u8]) {
+        match memchr::memrchr(b'\n', bytes) {
+            None => self.col += bytes.len(),
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', bytes).count();
+                self.col = bytes.len() - last;
+            }
+        }
+    }
+
     fn advance(&mut self, b: u8) {
         if b == b'\n' {
             self.line += 1;
@@ -453,6 +463,7 @@ impl<R: BufRead> Scanner<'_, R> {
     }
     /// Copies one value's bytes: up to the `,` or `]` that ends it at depth 0, strings respected.
     /// Malformed values are copied as they are; the parser then says what is wrong.
+    /// Strings (nearly all of a post's bytes) are crossed with `memchr`, not byte by byte.
     fn take_value(&mut self, out: &mut Vec<u8>) -> std::io::Result<()> {
         let mut depth = 0usize;
         let mut in_str = false;
@@ -462,19 +473,27 @@ impl<R: BufRead> Scanner<'_, R> {
             if buf.is_empty() {
                 return Ok(());
             }
-            let mut n = 0;
+            let mut i = 0;
             let mut done = false;
-            for &b in buf {
-                if in_str {
-                    if esc {
-                        esc = false;
-                    } else if b == b'\\' {
-                        esc = true;
-                    } else if b == b'"' {
-                        in_str = false;
+            while i < buf.len() {
+                if esc {
+                    esc = false;
+                    i += 1;
+                } else if in_str {
+                    match memchr::memchr2(b'"', b'\\', &buf[i..]) {
+                        None => i = buf.len(),
+                        Some(k) => {
+                            i += k;
+                            if buf[i] == b'\\' {
+                                esc = true;
+                            } else {
+                                in_str = false;
+                            }
+                            i += 1;
+                        }
                     }
                 } else {
-                    match b {
+                    match buf[i] {
                         b'"' => in_str = true,
                         b'{' | b'[' => depth += 1,
                         b'}' | b']' if depth > 0 => depth -= 1,
@@ -484,14 +503,12 @@ impl<R: BufRead> Scanner<'_, R> {
                         }
                         _ => {}
                     }
+                    i += 1;
                 }
-                n += 1;
             }
-            out.extend_from_slice(&buf[..n]);
-            for &b in &buf[..n] {
-                self.pos.advance(b);
-            }
-            self.r.consume(n);
+            out.extend_from_slice(&buf[..i]);
+            self.pos.advance_over(&buf[..i]);
+            self.r.consume(i);
             if done {
                 // Trailing whitespace of the element is not part of it.
                 while out.last().is_some_and(|b| b.is_ascii_whitespace()) {
