@@ -5,7 +5,7 @@ use crate::diag::{Diag, Warning};
 use crate::fetch::{Downloader, FetchOptions};
 use crate::media;
 use crate::output::{Names, safe_component, write_atomic};
-use crate::read::input::{self, InputError, Item};
+use crate::read::input::{self, InputError, Item, RawItem};
 use crate::read::wp_json::{self, PostHead};
 use crate::report::{ImageReport, PostReport, Report, Status, Summary};
 use crate::write::{self, Format, WriteOptions};
@@ -13,7 +13,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, mpsc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Layout {
@@ -74,15 +74,69 @@ pub struct Outcome {
     pub skipped_examples: Vec<String>,
 }
 
-/// One unit of work handed from the reader to a worker.
+/// What the reader hands the workers: an item to parse and plan, or an input that failed.
+enum Pending {
+    Item(usize, RawItem),
+    Failed(usize, PostReport),
+}
+
+/// One post's work once planned.
 enum Job {
     Convert(usize, Unit),
     Failed(usize, PostReport),
+    /// An item after a syntax error in the same array: not reported, as it cannot be trusted.
+    Ignore(usize),
+}
+
+/// Items are parsed on the workers, yet output names must be given in input order so that they
+/// do not depend on timing: each batch is planned in turn, under one lock.
+struct Turns {
+    state: Mutex<PlanState>,
+    cv: Condvar,
+}
+
+struct PlanState {
+    next_batch: usize,
+    planner: Planner,
+    /// The source and item index of the last syntax error.
+    stopped: Option<(String, Option<usize>)>,
+}
+
+impl Turns {
+    fn plan(&self, batch_no: usize, items: Vec<(usize, Result<Item, PostReport>)>) -> Vec<Job> {
+        let mut g = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        while g.next_batch != batch_no {
+            g = self.cv.wait(g).unwrap_or_else(PoisonError::into_inner);
+        }
+        let st = &mut *g;
+        let jobs = items
+            .into_iter()
+            .map(|(seq, item)| match item {
+                Err(report) => Job::Failed(seq, report),
+                Ok(item) => {
+                    if let Some((src, at)) = &st.stopped
+                        && *src == item.source
+                        && item.index > *at
+                    {
+                        return Job::Ignore(seq);
+                    }
+                    if item.value.is_err() {
+                        st.stopped = Some((item.source.clone(), item.index));
+                    }
+                    plan(item, seq, &mut st.planner)
+                }
+            })
+            .collect();
+        g.next_batch += 1;
+        self.cv.notify_all();
+        jobs
+    }
 }
 
 struct Done {
     seq: usize,
-    report: PostReport,
+    /// `None` for an item not to report.
+    report: Option<PostReport>,
     stdout: Option<Vec<u8>>,
 }
 
@@ -110,12 +164,20 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
     let jobs = opts.jobs.max(1);
     // Jobs and results cross threads in batches: one hand-off per post cost more in thread
     // wake-ups than a short post takes to convert.
-    let (job_tx, job_rx) = mpsc::sync_channel::<Vec<Job>>(jobs * 2);
+    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<Pending>)>(jobs * 2);
     let job_rx = Arc::new(Mutex::new(job_rx));
     let (done_tx, done_rx) = mpsc::channel::<Vec<Done>>();
     let opts = Arc::new(opts);
+    let turns = Arc::new(Turns {
+        state: Mutex::new(PlanState {
+            next_batch: 0,
+            planner: planner(&opts),
+            stopped: None,
+        }),
+        cv: Condvar::new(),
+    });
 
-    // The reader names outputs in input order, so names do not depend on worker timing.
+    // The reader only splits the input; workers parse, name (in turn), convert and write.
     let reader = {
         let opts = opts.clone();
         std::thread::spawn(move || read_all(&opts, job_tx))
@@ -127,47 +189,30 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
         let opts = opts.clone();
         let dl = downloader.clone();
         let out_dir = out_dir.clone();
+        let turns = turns.clone();
         // Deeply nested posts recurse in the reader and writers: give them room.
         let builder = std::thread::Builder::new()
             .name("convert".into())
             .stack_size(16 << 20);
         let spawned = builder.spawn(move || {
             loop {
-                let batch = match rx.lock().expect("job queue").recv() {
+                let (batch_no, batch) = match rx.lock().expect("job queue").recv() {
                     Ok(b) => b,
                     Err(_) => return,
                 };
-                let mut results = Vec::with_capacity(batch.len());
-                for job in batch {
-                    let done = match job {
-                        Job::Failed(seq, report) => Done {
-                            seq,
-                            report,
-                            stdout: None,
-                        },
-                        Job::Convert(seq, unit) => {
-                            let (source, index, id) =
-                                (unit.source.clone(), unit.index, unit.head.id);
-                            // A bug must cost one post, not the run: the post is reported failed.
-                            let run = std::panic::AssertUnwindSafe(|| {
-                                convert_one(&opts, out_dir.as_deref(), dl.as_deref(), unit)
-                            });
-                            let (report, stdout) =
-                                std::panic::catch_unwind(run).unwrap_or_else(|_| {
-                                    let msg =
-                                "internal error while converting this post (please report it)"
-                                    .to_string();
-                                    (failed(source, index, id, msg), None)
-                                });
-                            Done {
-                                seq,
-                                report,
-                                stdout,
-                            }
-                        }
-                    };
-                    results.push(done);
-                }
+                // Parsing, the bulk of reading, happens here in parallel; naming in turn.
+                let items = batch
+                    .into_iter()
+                    .map(|p| match p {
+                        Pending::Item(seq, raw) => (seq, Ok(raw.parse())),
+                        Pending::Failed(seq, report) => (seq, Err(report)),
+                    })
+                    .collect();
+                let results = turns
+                    .plan(batch_no, items)
+                    .into_iter()
+                    .map(|job| run_job(&opts, out_dir.as_deref(), dl.as_deref(), job))
+                    .collect();
                 if tx.send(results).is_err() {
                     return;
                 }
@@ -218,7 +263,9 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
                     stdout_ok = false;
                 }
             }
-            let p = &done.report;
+            let Some(p) = &done.report else {
+                continue;
+            };
             summary.add(p);
             if opts.record_names
                 && p.status == Status::Converted
@@ -276,6 +323,40 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
         report_path,
         skipped_examples,
     })
+}
+
+fn run_job(
+    opts: &ConvertOptions,
+    out_dir: Option<&Path>,
+    dl: Option<&Downloader>,
+    job: Job,
+) -> Done {
+    match job {
+        Job::Failed(seq, report) => Done {
+            seq,
+            report: Some(report),
+            stdout: None,
+        },
+        Job::Ignore(seq) => Done {
+            seq,
+            report: None,
+            stdout: None,
+        },
+        Job::Convert(seq, unit) => {
+            let (source, index, id) = (unit.source.clone(), unit.index, unit.head.id);
+            // A bug must cost one post, not the run: the post is reported failed.
+            let run = std::panic::AssertUnwindSafe(|| convert_one(opts, out_dir, dl, unit));
+            let (report, stdout) = std::panic::catch_unwind(run).unwrap_or_else(|_| {
+                let msg = "internal error while converting this post (please report it)";
+                (failed(source, index, id, msg.to_string()), None)
+            });
+            Done {
+                seq,
+                report: Some(report),
+                stdout,
+            }
+        }
+    }
 }
 
 /// How much to say about each post as it finishes.
@@ -417,7 +498,7 @@ fn prepare_output(p: &Path) -> Result<(), Fatal> {
 const BATCH_POSTS: usize = 8;
 const BATCH_BYTES: usize = 256 << 10;
 
-fn read_all(opts: &ConvertOptions, tx: mpsc::SyncSender<Vec<Job>>) {
+fn planner(opts: &ConvertOptions) -> Planner {
     let mut planner = Planner {
         assigned: opts.assigned.clone(),
         ..Planner::default()
@@ -430,8 +511,13 @@ fn read_all(opts: &ConvertOptions, tx: mpsc::SyncSender<Vec<Job>>) {
     for name in opts.assigned.values() {
         planner.names.claim_exact(name);
     }
+    planner
+}
+
+fn read_all(opts: &ConvertOptions, tx: mpsc::SyncSender<(usize, Vec<Pending>)>) {
     let mut seq = 0usize;
-    let mut batch: Vec<Job> = Vec::with_capacity(BATCH_POSTS);
+    let mut batch_no = 0usize;
+    let mut batch: Vec<Pending> = Vec::with_capacity(BATCH_POSTS);
     let mut batch_bytes = 0usize;
     let out_dir = match &opts.sink {
         Sink::Folder(p) => Some(p.as_path()),
@@ -441,35 +527,29 @@ fn read_all(opts: &ConvertOptions, tx: mpsc::SyncSender<Vec<Job>>) {
         let path = match src {
             Ok(p) => p,
             Err(e) => {
-                batch.push(Job::Failed(seq, failed_input(&e)));
+                batch.push(Pending::Failed(seq, failed_input(&e)));
                 seq += 1;
                 continue;
             }
         };
-        let go = input::read_source(&path, &mut |item: Item| {
-            let job = plan(item, seq, &mut planner);
+        let go = input::read_source_raw(&path, &mut |item: RawItem| {
+            batch_bytes += item.pending_len();
+            batch.push(Pending::Item(seq, item));
             seq += 1;
-            if let Job::Convert(_, unit) = &job {
-                batch_bytes += unit
-                    .value
-                    .pointer("/content/rendered")
-                    .and_then(Value::as_str)
-                    .map_or(0, str::len);
-            }
-            batch.push(job);
             if batch.len() < BATCH_POSTS && batch_bytes < BATCH_BYTES {
                 return true;
             }
             batch_bytes = 0;
             let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_POSTS));
-            tx.send(full).is_ok()
+            batch_no += 1;
+            tx.send((batch_no - 1, full)).is_ok()
         });
         if !go {
             return;
         }
     }
     if !batch.is_empty() {
-        let _ = tx.send(batch);
+        let _ = tx.send((batch_no, batch));
     }
 }
 

@@ -88,7 +88,10 @@ pub fn temp_path(path: &Path) -> PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!(".{name}.unpress-{}-{n}.tmp", std::process::id()))
+    // getpid is a system call; asked once, not once per file.
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    let pid = PID.get_or_init(std::process::id);
+    path.with_file_name(format!(".{name}.unpress-{pid}-{n}.tmp"))
 }
 
 /// Writes a file so that it is either absent, the old version, or complete: never half written.

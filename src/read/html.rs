@@ -1225,6 +1225,13 @@ fn canonical_embed_url(src: &str) -> String {
 /// any other run becomes one space.
 fn collapse(t: &str) -> String {
     let b = t.as_bytes();
+    // Most text runs hold single spaces only: nothing to collapse.
+    if memchr::memchr3(b'\n', b'\t', b'\r', b).is_none()
+        && memchr::memchr(b'\x0c', b).is_none()
+        && !memchr::memchr_iter(b' ', b).any(|i| b.get(i + 1) == Some(&b' '))
+    {
+        return t.to_string();
+    }
     let is_ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c');
     let mut out = String::with_capacity(t.len());
     let mut i = 0;

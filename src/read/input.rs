@@ -37,6 +37,69 @@ pub struct Item {
     pub value: Result<Value, InputError>,
 }
 
+/// One value as the reader found it, not yet parsed where that can wait: the conversion
+/// pipeline parses array elements on its workers, so that the thread reading the input only
+/// splits it.
+pub struct RawItem {
+    pub source: String,
+    pub index: Option<usize>,
+    pub value: Result<Raw, InputError>,
+}
+
+pub enum Raw {
+    /// An array element's bytes and where they start in the file (for error positions).
+    Bytes {
+        bytes: Vec<u8>,
+        line: usize,
+        col: usize,
+    },
+    /// A value the reader had to parse to find its end (a single object, NDJSON).
+    Value(Value),
+}
+
+impl RawItem {
+    /// Whether parsing is still to do.
+    pub fn is_bytes(&self) -> bool {
+        matches!(self.value, Ok(Raw::Bytes { .. }))
+    }
+
+    /// The number of bytes still to parse (0 for parsed values and errors).
+    pub fn pending_len(&self) -> usize {
+        match &self.value {
+            Ok(Raw::Bytes { bytes, .. }) => bytes.len(),
+            _ => 0,
+        }
+    }
+
+    pub fn parse(self) -> Item {
+        let value = match self.value {
+            Err(e) => Err(e),
+            Ok(Raw::Value(v)) => Ok(v),
+            Ok(Raw::Bytes { bytes, line, col }) => {
+                serde_json::from_slice::<Value>(&bytes).map_err(|e| {
+                    // serde_json counts from the element's first byte; count from the file's.
+                    let (line, column) = if e.line() <= 1 {
+                        (line, col + e.column().saturating_sub(1))
+                    } else {
+                        (line + e.line() - 1, e.column())
+                    };
+                    InputError::Json {
+                        path: self.source.clone(),
+                        line,
+                        column,
+                        msg: clean_msg(&e),
+                    }
+                })
+            }
+        };
+        Item {
+            source: self.source,
+            index: self.index,
+            value,
+        }
+    }
+}
+
 /// Files bigger than this are streamed; smaller ones are read whole, which parses faster.
 const SLURP_LIMIT: u64 = 8 << 20;
 
@@ -118,15 +181,32 @@ fn walk(
 }
 
 /// Reads every value of one source and hands each to `f`, holding at most one in memory.
-/// Returns `false` if `f` asked to stop.
+/// A syntax error ends the source (what follows it cannot be trusted). Returns `false` if `f`
+/// asked to stop.
 pub fn read_source(path: &Path, f: &mut dyn FnMut(Item) -> bool) -> bool {
+    let mut asked_to_stop = false;
+    read_source_raw(path, &mut |raw| {
+        let item = raw.parse();
+        let bad = item.value.is_err();
+        if !f(item) {
+            asked_to_stop = true;
+            return false;
+        }
+        !bad
+    });
+    !asked_to_stop
+}
+
+/// [`read_source`] without parsing array elements: each is handed over as its bytes.
+/// The caller must treat a syntax error as the end of that source, as `read_source` does.
+pub fn read_source_raw(path: &Path, f: &mut dyn FnMut(RawItem) -> bool) -> bool {
     let name = if path.as_os_str() == "-" {
         "<stdin>".to_string()
     } else {
         path.display().to_string()
     };
-    let fail = |f: &mut dyn FnMut(Item) -> bool, e: InputError| {
-        f(Item {
+    let fail = |f: &mut dyn FnMut(RawItem) -> bool, e: InputError| {
+        f(RawItem {
             source: name.clone(),
             index: None,
             value: Err(e),
@@ -157,11 +237,11 @@ pub fn read_source(path: &Path, f: &mut dyn FnMut(Item) -> bool) -> bool {
     stream(BufReader::with_capacity(1 << 16, file), &name, f)
 }
 
-fn stream<R: BufRead>(mut reader: R, name: &str, f: &mut dyn FnMut(Item) -> bool) -> bool {
+fn stream<R: BufRead>(mut reader: R, name: &str, f: &mut dyn FnMut(RawItem) -> bool) -> bool {
     let (first, start) = match peek_start(&mut reader) {
         Ok(b) => b,
         Err(e) => {
-            return f(Item {
+            return f(RawItem {
                 source: name.to_string(),
                 index: None,
                 value: Err(e.into_input(name)),
@@ -175,7 +255,7 @@ fn stream<R: BufRead>(mut reader: R, name: &str, f: &mut dyn FnMut(Item) -> bool
         msg: clean_msg(&e),
     };
     match first {
-        None => f(Item {
+        None => f(RawItem {
             source: name.to_string(),
             index: None,
             value: Err(InputError::Json {
@@ -194,10 +274,10 @@ fn stream<R: BufRead>(mut reader: R, name: &str, f: &mut dyn FnMut(Item) -> bool
             let second = it.next();
             let many = second.is_some();
             for (index, v) in first.into_iter().chain(second).chain(it).enumerate() {
-                let item = Item {
+                let item = RawItem {
                     source: name.to_string(),
                     index: many.then_some(index),
-                    value: v.map_err(json_err),
+                    value: v.map(Raw::Value).map_err(json_err),
                 };
                 let failed = item.value.is_err();
                 if !f(item) {
@@ -304,14 +384,14 @@ impl Pos {
     }
 }
 
-/// Streams a JSON array: finds each element's bytes with a small string-aware scanner, then
-/// parses that slice alone. Only one element is ever held, and slice parsing is several times
-/// faster than serde_json's reader-based parsing.
+/// Streams a JSON array: finds each element's bytes with a small string-aware scanner and
+/// hands them over for parsing as a slice, which is several times faster than serde_json's
+/// reader-based parsing. Only the elements in flight are held.
 fn split_array<R: BufRead>(
     mut r: R,
     name: &str,
     mut pos: Pos,
-    f: &mut dyn FnMut(Item) -> bool,
+    f: &mut dyn FnMut(RawItem) -> bool,
 ) -> bool {
     let err_at = |pos: Pos, msg: String| InputError::Json {
         path: name.to_string(),
@@ -319,8 +399,8 @@ fn split_array<R: BufRead>(
         column: pos.col,
         msg,
     };
-    let fail = |f: &mut dyn FnMut(Item) -> bool, e: InputError| {
-        f(Item {
+    let fail = |f: &mut dyn FnMut(RawItem) -> bool, e: InputError| {
+        f(RawItem {
             source: name.to_string(),
             index: None,
             value: Err(e),
@@ -358,34 +438,22 @@ fn split_array<R: BufRead>(
             Some(_) => {}
         }
         let start = *sc.pos;
-        buf.clear();
         if let Err(e) = sc.take_value(&mut buf) {
             return fail(f, io(name, e));
         }
-        let value = serde_json::from_slice::<Value>(&buf).map_err(|e| {
-            // serde_json counts from the element's first byte; count from the file's.
-            let (line, column) = if e.line() <= 1 {
-                (start.line, start.col + e.column().saturating_sub(1))
-            } else {
-                (start.line + e.line() - 1, e.column())
-            };
-            InputError::Json {
-                path: name.to_string(),
-                line,
-                column,
-                msg: clean_msg(&e),
-            }
-        });
-        let failed = value.is_err();
-        if !f(Item {
+        // The next element is likely about as long as this one.
+        let next = Vec::with_capacity(buf.len() + 1024);
+        let value = Raw::Bytes {
+            bytes: std::mem::replace(&mut buf, next),
+            line: start.line,
+            col: start.col,
+        };
+        if !f(RawItem {
             source: name.to_string(),
             index: Some(index),
-            value,
+            value: Ok(value),
         }) {
             return false;
-        }
-        if failed {
-            return true;
         }
         index += 1;
         match sc.skip_ws() {
@@ -527,8 +595,10 @@ mod tests {
     fn values(bytes: &[u8]) -> Vec<Result<Value, String>> {
         let mut out = Vec::new();
         stream(bytes, "t.json", &mut |it| {
+            let it = it.parse();
+            let bad = it.value.is_err();
             out.push(it.value.map_err(|e| e.to_string()));
-            true
+            !bad
         });
         out
     }

@@ -12,6 +12,7 @@ pub fn write(doc: &Document, opts: &WriteOptions) -> String {
         .map(|i| i.target().to_string());
     let mut out = front_matter::write(&doc.meta, featured.as_deref(), opts.front_matter);
     let body = blocks(&doc.blocks);
+    out.reserve(body.len() + 2);
     if !out.is_empty() && !body.is_empty() {
         out.push('\n');
     }
@@ -29,7 +30,7 @@ pub fn blocks(bs: &[Block]) -> String {
 }
 
 fn blocks_sep(bs: &[Block], sep: &str) -> String {
-    let mut parts: Vec<String> = Vec::with_capacity(bs.len());
+    let mut out = String::new();
     let mut alt = false;
     let mut prev_list: Option<bool> = None;
     for b in bs {
@@ -40,12 +41,27 @@ fn blocks_sep(bs: &[Block], sep: &str) -> String {
             prev_list = None;
             alt = false;
         }
-        let s = block(b, alt);
-        if !s.is_empty() {
-            parts.push(s);
+        let mark = out.len();
+        if !out.is_empty() {
+            out.push_str(sep);
+        }
+        let start = out.len();
+        block_into(b, alt, &mut out);
+        if out.len() == start {
+            // An empty block leaves no separator either.
+            out.truncate(mark);
         }
     }
-    parts.join(sep)
+    out
+}
+
+/// Writes a block at the end of `out`, which is empty or ends a line; paragraphs, most of a
+/// post, go straight in.
+fn block_into(b: &Block, alt: bool, out: &mut String) {
+    match b {
+        Block::Para { content } => write_inlines(content, Ctx::default(), out, None),
+        other => out.push_str(&block(other, alt)),
+    }
 }
 
 fn block(b: &Block, alt: bool) -> String {
@@ -307,21 +323,30 @@ fn image(img: &Image) -> String {
 
 /// A link destination that CommonMark reads back as the same URL.
 fn destination(url: &str) -> String {
-    let mut s = String::with_capacity(url.len());
-    for c in url.chars() {
-        match c {
-            ' ' => s.push_str("%20"),
-            '<' => s.push_str("%3C"),
-            '>' => s.push_str("%3E"),
-            '(' => s.push_str("\\("),
-            ')' => s.push_str("\\)"),
-            '\\' => s.push_str("%5C"),
+    let mut s = String::with_capacity(url.len() + 8);
+    let mut run = 0;
+    for (i, c) in url.char_indices() {
+        let rep = match c {
+            ' ' => "%20",
+            '<' => "%3C",
+            '>' => "%3E",
+            '(' => "\\(",
+            ')' => "\\)",
+            '\\' => "%5C",
             // A `|` would end a table cell; encoded, the URL means the same.
-            '|' => s.push_str("%7C"),
-            c if c.is_control() => s.push_str(&format!("%{:02X}", c as u32)),
-            c => s.push(c),
+            '|' => "%7C",
+            c if c.is_control() => "",
+            _ => continue,
+        };
+        s.push_str(&url[run..i]);
+        if rep.is_empty() {
+            s.push_str(&format!("%{:02X}", c as u32));
+        } else {
+            s.push_str(rep);
         }
+        run = i + c.len_utf8();
     }
+    s.push_str(&url[run..]);
     if s.is_empty() { "<>".into() } else { s }
 }
 
@@ -679,6 +704,7 @@ pub fn escape(t: &str, line_start: bool, strict: bool) -> String {
 }
 
 fn escape_into(out: &mut String, t: &str, line_start: bool, strict: bool) {
+    let bytes = t.as_bytes();
     let special = |c: u8| {
         matches!(
             c,
@@ -686,37 +712,40 @@ fn escape_into(out: &mut String, t: &str, line_start: bool, strict: bool) {
         )
     };
     let risky_start = line_start
-        && t.bytes()
-            .next()
+        && bytes
+            .first()
             .is_some_and(|c| matches!(c, b'>' | b'-' | b'+' | b'=' | b'0'..=b'9'));
-    if !risky_start && !t.bytes().any(special) {
+    if !risky_start && !bytes.iter().any(|&c| special(c)) {
         out.push_str(t);
         return;
     }
-    let bytes = t.as_bytes();
-    for (i, c) in t.char_indices() {
+    // Where a leading number ends in `.` or `)`, which would start an ordered list.
+    let ordinal_end = if line_start {
+        let d = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+        (d > 0 && d <= 9 && matches!(bytes.get(d), Some(b'.' | b')'))).then_some(d)
+    } else {
+        None
+    };
+    // Every escape is a backslash before an ASCII byte: copy the runs between them whole.
+    let mut run = 0;
+    for (i, &c) in bytes.iter().enumerate() {
         let at_start = line_start && i == 0;
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '~' | '|' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '#' if at_start || strict => out.push_str("\\#"),
-            '>' | '-' | '+' | '=' if at_start => {
-                out.push('\\');
-                out.push(c);
-            }
-            '&' if looks_like_entity(&t[i + 1..]) => out.push_str("\\&"),
-            '!' if bytes.get(i + 1) == Some(&b'[') => out.push_str("\\!"),
-            '.' | ')'
-                if line_start && i > 0 && i <= 9 && bytes[..i].iter().all(u8::is_ascii_digit) =>
-            {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
+        let escape = match c {
+            b'\\' | b'`' | b'*' | b'_' | b'[' | b']' | b'<' | b'~' | b'|' => true,
+            b'#' => at_start || strict,
+            b'>' | b'-' | b'+' | b'=' => at_start,
+            b'&' => looks_like_entity(&t[i + 1..]),
+            b'!' => bytes.get(i + 1) == Some(&b'['),
+            b'.' | b')' => ordinal_end == Some(i),
+            _ => false,
+        };
+        if escape {
+            out.push_str(&t[run..i]);
+            out.push('\\');
+            run = i;
         }
     }
+    out.push_str(&t[run..]);
 }
 
 fn looks_like_entity(rest: &str) -> bool {
