@@ -1307,6 +1307,39 @@ fn norm_seq(inlines: Vec<Inline>, st: &mut Norm) -> Vec<Inline> {
                     push_text(&mut out, t);
                 }
             }
+            // Collapsed text has single spaces: runs between line breaks are copied whole.
+            Inline::Text(t) if !t.contains("  ") => {
+                let mut s = String::with_capacity(t.len());
+                let mut rest: &str = &t;
+                loop {
+                    let lead = rest
+                        .bytes()
+                        .take_while(|b| *b == b' ' || *b == b'\n')
+                        .count();
+                    if lead > 0 {
+                        let nl = rest.as_bytes()[..lead].contains(&b'\n');
+                        st.pending = Some(st.pending.unwrap_or(false) || nl);
+                        rest = &rest[lead..];
+                    }
+                    if rest.is_empty() {
+                        break;
+                    }
+                    let end = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
+                    let chunk = rest[..end].trim_end_matches(' ');
+                    if let Some(nl) = st.pending.take()
+                        && let Some(p) = st.prev
+                        && !(nl && is_cjk(p) && chunk.chars().next().is_some_and(is_cjk))
+                    {
+                        s.push(' ');
+                    }
+                    s.push_str(chunk);
+                    st.prev = chunk.chars().next_back();
+                    rest = &rest[chunk.len()..];
+                }
+                if !s.is_empty() {
+                    push_text(&mut out, s);
+                }
+            }
             Inline::Text(t) => {
                 let b = t.as_bytes();
                 let mut s = String::with_capacity(t.len());

@@ -76,7 +76,13 @@ impl RawItem {
             Err(e) => Err(e),
             Ok(Raw::Value(v)) => Ok(v),
             Ok(Raw::Bytes { bytes, line, col }) => {
-                serde_json::from_slice::<Value>(&bytes).map_err(|e| {
+                // Validating the element's UTF-8 once, with SIMD, spares serde_json checking
+                // every string as it goes (a tenth of the whole conversion on Japanese text).
+                let parsed = match simdutf8::basic::from_utf8(&bytes) {
+                    Ok(text) => serde_json::from_str::<Value>(text),
+                    Err(_) => serde_json::from_slice::<Value>(&bytes),
+                };
+                parsed.map_err(|e| {
                     // serde_json counts from the element's first byte; count from the file's.
                     let (line, column) = if e.line() <= 1 {
                         (line, col + e.column().saturating_sub(1))
