@@ -5,7 +5,7 @@ use crate::diag::{Diag, Warning};
 use crate::fetch::{Downloader, FetchOptions};
 use crate::media;
 use crate::output::{Names, safe_component, write_atomic};
-use crate::read::input::{self, InputError, Item, RawItem};
+use crate::read::input::{self, InputError, Item, Items, RawItem};
 use crate::read::wp_json::{self, PostHead};
 use crate::report::{ImageReport, PostReport, Report, Status, Summary};
 use crate::write::{self, Format, WriteOptions};
@@ -162,10 +162,9 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
         })?;
     }
     let jobs = opts.jobs.max(1);
-    // Jobs and results cross threads in batches: one hand-off per post cost more in thread
-    // wake-ups than a short post takes to convert.
-    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<Pending>)>(jobs * 2);
-    let job_rx = Arc::new(Mutex::new(job_rx));
+    // Workers take the input and hand back results in batches: one hand-off per post cost
+    // more in thread wake-ups than a short post takes to convert.
+    let feed = Arc::new(Mutex::new(Feed::new(&opts)));
     let (done_tx, done_rx) = mpsc::channel::<Vec<Done>>();
     let opts = Arc::new(opts);
     let turns = Arc::new(Turns {
@@ -177,14 +176,9 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
         cv: Condvar::new(),
     });
 
-    // The reader only splits the input; workers parse, name (in turn), convert and write.
-    let reader = {
-        let opts = opts.clone();
-        std::thread::spawn(move || read_all(&opts, job_tx))
-    };
     let mut workers = Vec::new();
     for _ in 0..jobs {
-        let rx = job_rx.clone();
+        let feed = feed.clone();
         let tx = done_tx.clone();
         let opts = opts.clone();
         let dl = downloader.clone();
@@ -196,9 +190,12 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
             .stack_size(16 << 20);
         let spawned = builder.spawn(move || {
             loop {
-                let (batch_no, batch) = match rx.lock().expect("job queue").recv() {
-                    Ok(b) => b,
-                    Err(_) => return,
+                let next = feed
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .next_batch();
+                let Some((batch_no, batch)) = next else {
+                    return;
                 };
                 // Parsing, the bulk of reading, happens here in parallel; naming in turn.
                 let items = batch
@@ -297,7 +294,6 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
         }
     }
     bar.finish_and_clear();
-    let _ = reader.join();
     for w in workers {
         let _ = w.join();
     }
@@ -514,42 +510,60 @@ fn planner(opts: &ConvertOptions) -> Planner {
     planner
 }
 
-fn read_all(opts: &ConvertOptions, tx: mpsc::SyncSender<(usize, Vec<Pending>)>) {
-    let mut seq = 0usize;
-    let mut batch_no = 0usize;
-    let mut batch: Vec<Pending> = Vec::with_capacity(BATCH_POSTS);
-    let mut batch_bytes = 0usize;
-    let out_dir = match &opts.sink {
-        Sink::Folder(p) => Some(p.as_path()),
-        Sink::Stdout => None,
-    };
-    for src in input::expand(&opts.inputs, out_dir) {
-        let path = match src {
-            Ok(p) => p,
-            Err(e) => {
-                batch.push(Pending::Failed(seq, failed_input(&e)));
-                seq += 1;
-                continue;
-            }
+/// The inputs, read a batch at a time by whichever worker needs work next. Reading takes
+/// turns under a lock rather than running on a thread of its own: a separate reader thread
+/// competed with the workers for the cores and woke them for every batch.
+struct Feed {
+    sources: std::vec::IntoIter<Result<PathBuf, InputError>>,
+    current: Option<Items>,
+    seq: usize,
+    batch_no: usize,
+}
+
+impl Feed {
+    fn new(opts: &ConvertOptions) -> Feed {
+        let out_dir = match &opts.sink {
+            Sink::Folder(p) => Some(p.as_path()),
+            Sink::Stdout => None,
         };
-        let go = input::read_source_raw(&path, &mut |item: RawItem| {
-            batch_bytes += item.pending_len();
-            batch.push(Pending::Item(seq, item));
-            seq += 1;
-            if batch.len() < BATCH_POSTS && batch_bytes < BATCH_BYTES {
-                return true;
-            }
-            batch_bytes = 0;
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_POSTS));
-            batch_no += 1;
-            tx.send((batch_no - 1, full)).is_ok()
-        });
-        if !go {
-            return;
+        Feed {
+            sources: input::expand(&opts.inputs, out_dir).into_iter(),
+            current: None,
+            seq: 0,
+            batch_no: 0,
         }
     }
-    if !batch.is_empty() {
-        let _ = tx.send((batch_no, batch));
+
+    /// The next few items in input order, numbered; `None` when every input is read.
+    fn next_batch(&mut self) -> Option<(usize, Vec<Pending>)> {
+        let mut batch = Vec::with_capacity(BATCH_POSTS);
+        let mut bytes = 0usize;
+        while batch.len() < BATCH_POSTS && bytes < BATCH_BYTES {
+            if let Some(items) = &mut self.current {
+                match items.next() {
+                    Some(item) => {
+                        bytes += item.pending_len();
+                        batch.push(Pending::Item(self.seq, item));
+                        self.seq += 1;
+                        continue;
+                    }
+                    None => self.current = None,
+                }
+            }
+            match self.sources.next() {
+                Some(Ok(path)) => self.current = Some(Items::open(&path)),
+                Some(Err(e)) => {
+                    batch.push(Pending::Failed(self.seq, failed_input(&e)));
+                    self.seq += 1;
+                }
+                None => break,
+            }
+        }
+        if batch.is_empty() {
+            return None;
+        }
+        self.batch_no += 1;
+        Some((self.batch_no - 1, batch))
     }
 }
 

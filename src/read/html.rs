@@ -1223,12 +1223,15 @@ fn canonical_embed_url(src: &str) -> String {
 /// Collapses HTML whitespace. A run holding a line feed becomes `\n` for now, so that
 /// `normalize` can drop it between two CJK characters (CSS Text's segment-break rule);
 /// any other run becomes one space.
+static DOUBLE_SPACE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new("  "));
+
 fn collapse(t: &str) -> String {
     let b = t.as_bytes();
     // Most text runs hold single spaces only: nothing to collapse.
     if memchr::memchr3(b'\n', b'\t', b'\r', b).is_none()
         && memchr::memchr(b'\x0c', b).is_none()
-        && !memchr::memchr_iter(b' ', b).any(|i| b.get(i + 1) == Some(&b' '))
+        && DOUBLE_SPACE.find(b).is_none()
     {
         return t.to_string();
     }

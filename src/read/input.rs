@@ -206,95 +206,287 @@ pub fn read_source(path: &Path, f: &mut dyn FnMut(Item) -> bool) -> bool {
 /// [`read_source`] without parsing array elements: each is handed over as its bytes.
 /// The caller must treat a syntax error as the end of that source, as `read_source` does.
 pub fn read_source_raw(path: &Path, f: &mut dyn FnMut(RawItem) -> bool) -> bool {
-    let name = if path.as_os_str() == "-" {
-        "<stdin>".to_string()
-    } else {
-        path.display().to_string()
-    };
-    let fail = |f: &mut dyn FnMut(RawItem) -> bool, e: InputError| {
-        f(RawItem {
+    for item in Items::open(path) {
+        if !f(item) {
+            return false;
+        }
+    }
+    true
+}
+
+type Input = Box<dyn BufRead + Send>;
+
+/// The values of one source, pulled one at a time (so that conversion workers can take turns
+/// reading): array elements as bytes, other values parsed, an error as the last item.
+pub struct Items {
+    name: String,
+    state: State,
+}
+
+enum State {
+    Done,
+    /// Items already known (an error, or the first values of a single object or NDJSON).
+    Queued(std::collections::VecDeque<RawItem>, Option<Values>),
+    Array(ArrayState),
+}
+
+struct Values {
+    it: serde_json::StreamDeserializer<'static, serde_json::de::IoRead<Input>, Value>,
+    index: usize,
+}
+
+struct ArrayState {
+    sc: Scanner<Input>,
+    index: usize,
+    /// After an element: a `,` or `]` must come next.
+    after_element: bool,
+}
+
+impl Items {
+    pub fn open(path: &Path) -> Items {
+        let name = if path.as_os_str() == "-" {
+            "<stdin>".to_string()
+        } else {
+            path.display().to_string()
+        };
+        let reader: Input = if path.as_os_str() == "-" {
+            Box::new(BufReader::with_capacity(1 << 16, std::io::stdin()))
+        } else {
+            let io_err = |source| InputError::Io {
+                path: name.clone(),
+                source,
+            };
+            let file = match File::open(path) {
+                Ok(file) => file,
+                Err(e) => return Items::failed(name.clone(), io_err(e)),
+            };
+            let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+            if size <= SLURP_LIMIT {
+                let mut buf = Vec::with_capacity(size as usize);
+                let mut file = file;
+                if let Err(e) = file.read_to_end(&mut buf) {
+                    return Items::failed(name.clone(), io_err(e));
+                }
+                Box::new(std::io::Cursor::new(buf))
+            } else {
+                Box::new(BufReader::with_capacity(1 << 16, file))
+            }
+        };
+        Items::from_reader(name, reader)
+    }
+
+    fn failed(name: String, e: InputError) -> Items {
+        let item = RawItem {
             source: name.clone(),
             index: None,
             value: Err(e),
-        })
-    };
-    let io_err = |source: std::io::Error| InputError::Io {
-        path: name.clone(),
-        source,
-    };
-    if path.as_os_str() == "-" {
-        let stdin = std::io::stdin();
-        let reader = BufReader::with_capacity(1 << 16, stdin.lock());
-        return stream(reader, &name, f);
-    }
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(e) => return fail(f, io_err(e)),
-    };
-    let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
-    if size <= SLURP_LIMIT {
-        let mut buf = Vec::with_capacity(size as usize);
-        let mut file = file;
-        if let Err(e) = file.read_to_end(&mut buf) {
-            return fail(f, io_err(e));
+        };
+        Items {
+            name,
+            state: State::Queued([item].into(), None),
         }
-        return stream(&buf[..], &name, f);
     }
-    stream(BufReader::with_capacity(1 << 16, file), &name, f)
-}
 
-fn stream<R: BufRead>(mut reader: R, name: &str, f: &mut dyn FnMut(RawItem) -> bool) -> bool {
-    let (first, start) = match peek_start(&mut reader) {
-        Ok(b) => b,
-        Err(e) => {
-            return f(RawItem {
-                source: name.to_string(),
-                index: None,
-                value: Err(e.into_input(name)),
-            });
-        }
-    };
-    let json_err = |e: serde_json::Error| InputError::Json {
-        path: name.to_string(),
-        line: e.line(),
-        column: e.column(),
-        msg: clean_msg(&e),
-    };
-    match first {
-        None => f(RawItem {
-            source: name.to_string(),
-            index: None,
-            value: Err(InputError::Json {
-                path: name.to_string(),
-                line: 1,
-                column: 1,
-                msg: "the file is empty; expected a post object, an array of posts or NDJSON"
-                    .into(),
-            }),
-        }),
-        Some(b'[') => split_array(reader, name, start, f),
-        Some(_) => {
-            // One object, or NDJSON: a run of whitespace-separated values.
-            let mut it = serde_json::Deserializer::from_reader(reader).into_iter::<Value>();
-            let first = it.next();
-            let second = it.next();
-            let many = second.is_some();
-            for (index, v) in first.into_iter().chain(second).chain(it).enumerate() {
-                let item = RawItem {
-                    source: name.to_string(),
-                    index: many.then_some(index),
-                    value: v.map(Raw::Value).map_err(json_err),
+    fn from_reader(name: String, mut reader: Input) -> Items {
+        let (first, start) = match peek_start(&mut reader) {
+            Ok(b) => b,
+            Err(e) => {
+                let e = e.into_input(&name);
+                return Items::failed(name, e);
+            }
+        };
+        match first {
+            None => {
+                let e = InputError::Json {
+                    path: name.clone(),
+                    line: 1,
+                    column: 1,
+                    msg: "the file is empty; expected a post object, an array of posts or NDJSON"
+                        .into(),
                 };
-                let failed = item.value.is_err();
-                if !f(item) {
-                    return false;
+                Items::failed(name, e)
+            }
+            Some(b'[') => {
+                let mut sc = Scanner {
+                    r: reader,
+                    pos: start,
+                };
+                // The caller saw `[`.
+                if let Err(e) = sc.next_byte() {
+                    let e = io(&name, e);
+                    return Items::failed(name, e);
                 }
-                if failed {
-                    // A syntax error leaves the stream at an unknown place: stop this source.
-                    return true;
+                Items {
+                    name,
+                    state: State::Array(ArrayState {
+                        sc,
+                        index: 0,
+                        after_element: false,
+                    }),
                 }
             }
-            true
+            Some(_) => {
+                // One object, or NDJSON: a run of whitespace-separated values. Whether there
+                // is more than one decides whether items carry an index.
+                let mut values = Values {
+                    it: serde_json::Deserializer::from_reader(reader).into_iter::<Value>(),
+                    index: 0,
+                };
+                let first = values.it.next();
+                let second = values.it.next();
+                let many = second.is_some();
+                let mut queue = std::collections::VecDeque::new();
+                for v in first.into_iter().chain(second) {
+                    queue.push_back(values.item(&name, v, many));
+                }
+                let rest = many.then_some(values);
+                Items {
+                    name,
+                    state: State::Queued(queue, rest),
+                }
+            }
+        }
+    }
+}
+
+impl Values {
+    fn item(&mut self, name: &str, v: serde_json::Result<Value>, many: bool) -> RawItem {
+        let index = self.index;
+        self.index += 1;
+        RawItem {
+            source: name.to_string(),
+            index: many.then_some(index),
+            value: v.map(Raw::Value).map_err(|e| InputError::Json {
+                path: name.to_string(),
+                line: e.line(),
+                column: e.column(),
+                msg: clean_msg(&e),
+            }),
+        }
+    }
+}
+
+impl Iterator for Items {
+    type Item = RawItem;
+
+    fn next(&mut self) -> Option<RawItem> {
+        let name = &self.name;
+        let item = match &mut self.state {
+            State::Done => return None,
+            State::Queued(queue, rest) => match queue.pop_front() {
+                Some(item) => item,
+                None => {
+                    let v = rest.as_mut().and_then(|r| r.it.next());
+                    match (v, rest.as_mut()) {
+                        (Some(v), Some(r)) => r.item(name, v, true),
+                        _ => {
+                            self.state = State::Done;
+                            return None;
+                        }
+                    }
+                }
+            },
+            State::Array(a) => match a.next(name) {
+                Some(item) => item,
+                None => {
+                    self.state = State::Done;
+                    return None;
+                }
+            },
+        };
+        // A syntax error leaves the stream at an unknown place: nothing after it is read.
+        if item.value.is_err() {
+            self.state = State::Done;
+        }
+        Some(item)
+    }
+}
+
+impl ArrayState {
+    /// The next element, an error, or `None` at the end of the array.
+    fn next(&mut self, name: &str) -> Option<RawItem> {
+        let fail = |e: InputError| {
+            Some(RawItem {
+                source: name.to_string(),
+                index: None,
+                value: Err(e),
+            })
+        };
+        let err_at = |pos: Pos, msg: &str| InputError::Json {
+            path: name.to_string(),
+            line: pos.line,
+            column: pos.col,
+            msg: msg.to_string(),
+        };
+        const UNCLOSED: &str = "the array is not closed: expected `]` before the end of the file";
+        let sc = &mut self.sc;
+        if self.after_element {
+            match sc.skip_ws() {
+                Ok(Some(b',')) => {
+                    let _ = sc.next_byte();
+                }
+                Ok(Some(b']')) => {
+                    let _ = sc.next_byte();
+                    return self.finish(name);
+                }
+                Ok(Some(c)) => {
+                    let msg = format!(
+                        "expected `,` or `]` after item {}, found `{}`",
+                        self.index, c as char
+                    );
+                    return fail(err_at(sc.pos, &msg));
+                }
+                Ok(None) => return fail(err_at(sc.pos, UNCLOSED)),
+                Err(e) => return fail(io(name, e)),
+            }
+        }
+        match sc.skip_ws() {
+            Ok(None) => return fail(err_at(sc.pos, UNCLOSED)),
+            Ok(Some(b']')) if self.index == 0 => {
+                let _ = sc.next_byte();
+                return self.finish(name);
+            }
+            Ok(Some(_)) => {}
+            Err(e) => return fail(io(name, e)),
+        }
+        let start = sc.pos;
+        let mut buf = Vec::new();
+        if let Err(e) = sc.take_value(&mut buf) {
+            return fail(io(name, e));
+        }
+        let index = self.index;
+        self.index += 1;
+        self.after_element = true;
+        Some(RawItem {
+            source: name.to_string(),
+            index: Some(index),
+            value: Ok(Raw::Bytes {
+                bytes: buf,
+                line: start.line,
+                col: start.col,
+            }),
+        })
+    }
+
+    /// After the closing `]`: only whitespace may follow.
+    fn finish(&mut self, name: &str) -> Option<RawItem> {
+        match self.sc.skip_ws() {
+            Ok(None) => None,
+            Ok(Some(_)) => Some(RawItem {
+                source: name.to_string(),
+                index: None,
+                value: Err(InputError::Json {
+                    path: name.to_string(),
+                    line: self.sc.pos.line,
+                    column: self.sc.pos.col,
+                    msg: "unexpected data after the array".into(),
+                }),
+            }),
+            Err(e) => Some(RawItem {
+                source: name.to_string(),
+                index: None,
+                value: Err(io(name, e)),
+            }),
         }
     }
 }
@@ -390,117 +582,6 @@ impl Pos {
     }
 }
 
-/// Streams a JSON array: finds each element's bytes with a small string-aware scanner and
-/// hands them over for parsing as a slice, which is several times faster than serde_json's
-/// reader-based parsing. Only the elements in flight are held.
-fn split_array<R: BufRead>(
-    mut r: R,
-    name: &str,
-    mut pos: Pos,
-    f: &mut dyn FnMut(RawItem) -> bool,
-) -> bool {
-    let err_at = |pos: Pos, msg: String| InputError::Json {
-        path: name.to_string(),
-        line: pos.line,
-        column: pos.col,
-        msg,
-    };
-    let fail = |f: &mut dyn FnMut(RawItem) -> bool, e: InputError| {
-        f(RawItem {
-            source: name.to_string(),
-            index: None,
-            value: Err(e),
-        })
-    };
-    let mut sc = Scanner {
-        r: &mut r,
-        pos: &mut pos,
-    };
-    // The caller saw `[`.
-    if let Err(e) = sc.next_byte() {
-        return fail(f, io(name, e));
-    }
-    let mut buf: Vec<u8> = Vec::new();
-    let mut index = 0usize;
-    loop {
-        let b = match sc.skip_ws() {
-            Ok(b) => b,
-            Err(e) => return fail(f, io(name, e)),
-        };
-        match b {
-            None => {
-                return fail(
-                    f,
-                    err_at(
-                        *sc.pos,
-                        "the array is not closed: expected `]` before the end of the file".into(),
-                    ),
-                );
-            }
-            Some(b']') if index == 0 => {
-                let _ = sc.next_byte();
-                break;
-            }
-            Some(_) => {}
-        }
-        let start = *sc.pos;
-        if let Err(e) = sc.take_value(&mut buf) {
-            return fail(f, io(name, e));
-        }
-        // The next element is likely about as long as this one.
-        let next = Vec::with_capacity(buf.len() + 1024);
-        let value = Raw::Bytes {
-            bytes: std::mem::replace(&mut buf, next),
-            line: start.line,
-            col: start.col,
-        };
-        if !f(RawItem {
-            source: name.to_string(),
-            index: Some(index),
-            value: Ok(value),
-        }) {
-            return false;
-        }
-        index += 1;
-        match sc.skip_ws() {
-            Ok(Some(b',')) => {
-                let _ = sc.next_byte();
-            }
-            Ok(Some(b']')) => {
-                let _ = sc.next_byte();
-                break;
-            }
-            Ok(Some(c)) => {
-                return fail(
-                    f,
-                    err_at(
-                        *sc.pos,
-                        format!(
-                            "expected `,` or `]` after item {index}, found `{}`",
-                            c as char
-                        ),
-                    ),
-                );
-            }
-            Ok(None) => {
-                return fail(
-                    f,
-                    err_at(
-                        *sc.pos,
-                        "the array is not closed: expected `]` before the end of the file".into(),
-                    ),
-                );
-            }
-            Err(e) => return fail(f, io(name, e)),
-        }
-    }
-    match sc.skip_ws() {
-        Ok(None) => true,
-        Ok(Some(_)) => fail(f, err_at(*sc.pos, "unexpected data after the array".into())),
-        Err(e) => fail(f, io(name, e)),
-    }
-}
-
 fn io(name: &str, source: std::io::Error) -> InputError {
     InputError::Io {
         path: name.to_string(),
@@ -508,12 +589,13 @@ fn io(name: &str, source: std::io::Error) -> InputError {
     }
 }
 
-struct Scanner<'a, R: BufRead> {
-    r: &'a mut R,
-    pos: &'a mut Pos,
+/// Finds array elements in a byte stream, counting lines and columns for error messages.
+struct Scanner<R: BufRead> {
+    r: R,
+    pos: Pos,
 }
 
-impl<R: BufRead> Scanner<'_, R> {
+impl<R: BufRead> Scanner<R> {
     fn peek(&mut self) -> std::io::Result<Option<u8>> {
         Ok(self.r.fill_buf()?.first().copied())
     }
@@ -600,12 +682,15 @@ mod tests {
 
     fn values(bytes: &[u8]) -> Vec<Result<Value, String>> {
         let mut out = Vec::new();
-        stream(bytes, "t.json", &mut |it| {
+        let reader = Box::new(std::io::Cursor::new(bytes.to_vec()));
+        for it in Items::from_reader("t.json".into(), reader) {
             let it = it.parse();
             let bad = it.value.is_err();
             out.push(it.value.map_err(|e| e.to_string()));
-            !bad
-        });
+            if bad {
+                break;
+            }
+        }
         out
     }
 

@@ -12,7 +12,7 @@
 //! Text and attribute values that need no decoding are borrowed from the input.
 
 use super::{Dom, Element, NONE, Node, NodeId};
-use html5ever::{LocalName, QualName, ns};
+use html5ever::{LocalName, QualName, local_name, ns};
 use std::borrow::Cow;
 
 pub(super) fn parse(html: &str) -> Option<Dom<'_>> {
@@ -22,7 +22,7 @@ pub(super) fn parse(html: &str) -> Option<Dom<'_>> {
     }
     let mut dom = Dom::with_capacity(html.len() / 40 + 4);
     let root = dom.push(Node::Element(Element {
-        name: QualName::new(None, ns!(html), LocalName::from("html")),
+        name: QualName::new(None, ns!(html), local_name!("html")),
         attrs: Vec::new(),
     }));
     dom.append_child(0, root);
@@ -31,7 +31,7 @@ pub(super) fn parse(html: &str) -> Option<Dom<'_>> {
         bytes: html.as_bytes(),
         pos: 0,
         dom,
-        stack: vec![(root, LocalName::from("html"))],
+        stack: vec![(root, local_name!("html"))],
         text: None,
     };
     b.run()?;
@@ -529,7 +529,7 @@ impl<'a> Builder<'a> {
     }
 
     fn insert(&mut self, name: &str, attrs: Vec<(Cow<'a, str>, Cow<'a, str>)>, open: bool) {
-        let local = LocalName::from(name);
+        let local = atom(name);
         let id = self.dom.push(Node::Element(Element {
             name: QualName::new(None, ns!(html), local.clone()),
             attrs,
@@ -620,6 +620,93 @@ impl<'a> Builder<'a> {
         self.stack.pop();
         self.pos = i + 1;
         Some(())
+    }
+}
+
+/// Element names as atoms: the common ones without hashing (`LocalName::from` looks every
+/// name up in the static set, a cost paid for each element of every post).
+fn atom(name: &str) -> LocalName {
+    match name {
+        "a" => local_name!("a"),
+        "p" => local_name!("p"),
+        "div" => local_name!("div"),
+        "span" => local_name!("span"),
+        "img" => local_name!("img"),
+        "figure" => local_name!("figure"),
+        "figcaption" => local_name!("figcaption"),
+        "strong" => local_name!("strong"),
+        "em" => local_name!("em"),
+        "b" => local_name!("b"),
+        "i" => local_name!("i"),
+        "br" => local_name!("br"),
+        "li" => local_name!("li"),
+        "ul" => local_name!("ul"),
+        "ol" => local_name!("ol"),
+        "h1" => local_name!("h1"),
+        "h2" => local_name!("h2"),
+        "h3" => local_name!("h3"),
+        "h4" => local_name!("h4"),
+        "h5" => local_name!("h5"),
+        "h6" => local_name!("h6"),
+        "table" => local_name!("table"),
+        "tbody" => local_name!("tbody"),
+        "thead" => local_name!("thead"),
+        "tfoot" => local_name!("tfoot"),
+        "tr" => local_name!("tr"),
+        "td" => local_name!("td"),
+        "th" => local_name!("th"),
+        "blockquote" => local_name!("blockquote"),
+        "pre" => local_name!("pre"),
+        "code" => local_name!("code"),
+        "hr" => local_name!("hr"),
+        "sup" => local_name!("sup"),
+        "sub" => local_name!("sub"),
+        "iframe" => local_name!("iframe"),
+        "source" => local_name!("source"),
+        "video" => local_name!("video"),
+        "audio" => local_name!("audio"),
+        "section" => local_name!("section"),
+        "details" => local_name!("details"),
+        "summary" => local_name!("summary"),
+        "cite" => local_name!("cite"),
+        "s" => local_name!("s"),
+        "del" => local_name!("del"),
+        "mark" => local_name!("mark"),
+        "picture" => local_name!("picture"),
+        "noscript" => local_name!("noscript"),
+        "script" => local_name!("script"),
+        "style" => local_name!("style"),
+        "small" => local_name!("small"),
+        "u" => local_name!("u"),
+        "dl" => local_name!("dl"),
+        "dt" => local_name!("dt"),
+        "dd" => local_name!("dd"),
+        "caption" => local_name!("caption"),
+        "colgroup" => local_name!("colgroup"),
+        "col" => local_name!("col"),
+        "button" => local_name!("button"),
+        "label" => local_name!("label"),
+        "time" => local_name!("time"),
+        "abbr" => local_name!("abbr"),
+        "q" => local_name!("q"),
+        "kbd" => local_name!("kbd"),
+        "article" => local_name!("article"),
+        "aside" => local_name!("aside"),
+        "header" => local_name!("header"),
+        "footer" => local_name!("footer"),
+        "nav" => local_name!("nav"),
+        "main" => local_name!("main"),
+        "wbr" => local_name!("wbr"),
+        "embed" => local_name!("embed"),
+        "track" => local_name!("track"),
+        "ruby" => local_name!("ruby"),
+        "rt" => local_name!("rt"),
+        "rp" => local_name!("rp"),
+        "center" => local_name!("center"),
+        "font" => local_name!("font"),
+        "ins" => local_name!("ins"),
+        "html" => local_name!("html"),
+        _ => LocalName::from(name),
     }
 }
 
