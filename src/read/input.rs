@@ -4,6 +4,7 @@ use serde_json::Value;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Why an input could not be read. Each names the file and says what is wrong.
 #[derive(Debug, thiserror::Error)]
@@ -49,12 +50,54 @@ pub struct RawItem {
 pub enum Raw {
     /// An array element's bytes and where they start in the file (for error positions).
     Bytes {
-        bytes: Vec<u8>,
+        bytes: Bytes,
         line: usize,
         col: usize,
     },
     /// A value the reader had to parse to find its end (a single object, NDJSON).
     Value(Value),
+}
+
+/// An element's bytes: its own copy (streamed input) or a range of a memory-mapped file,
+/// shared with the other elements so that splitting copies nothing.
+pub enum Bytes {
+    Owned(Vec<u8>),
+    Mapped(Arc<memmap2::Mmap>, std::ops::Range<usize>),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(v) => v,
+            Bytes::Mapped(map, range) => &map[range.clone()],
+        }
+    }
+}
+
+/// Reads a mapped file through `BufRead`, the whole rest being one buffer.
+struct MapReader {
+    map: Arc<memmap2::Mmap>,
+    pos: usize,
+}
+
+impl Read for MapReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let rest = &self.map[self.pos..];
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+impl BufRead for MapReader {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        Ok(&self.map[self.pos..])
+    }
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.map.len());
+    }
 }
 
 impl RawItem {
@@ -106,8 +149,10 @@ impl RawItem {
     }
 }
 
-/// Files bigger than this are streamed; smaller ones are read whole, which parses faster.
-const SLURP_LIMIT: u64 = 8 << 20;
+/// Files up to this size are memory-mapped: no copy into the process, and elements are
+/// ranges of the map. Bigger ones are streamed, so that memory stays flat however big they are
+/// (a mapped file's pages count in the resident set as they are read).
+const MAP_LIMIT: u64 = 64 << 20;
 
 /// Expands inputs (folders recursively, sorted so that runs are reproducible) into sources.
 /// `skip` is a folder never to descend into: the output folder, when it lies inside an input.
@@ -237,6 +282,8 @@ struct Values {
 
 struct ArrayState {
     sc: Scanner<Input>,
+    /// The mapped file the scanner reads, when it is one.
+    map: Option<Arc<memmap2::Mmap>>,
     index: usize,
     /// After an element: a `,` or `]` must come next.
     after_element: bool,
@@ -249,6 +296,7 @@ impl Items {
         } else {
             path.display().to_string()
         };
+        let mut map = None;
         let reader: Input = if path.as_os_str() == "-" {
             Box::new(BufReader::with_capacity(1 << 16, std::io::stdin()))
         } else {
@@ -261,18 +309,26 @@ impl Items {
                 Err(e) => return Items::failed(name.clone(), io_err(e)),
             };
             let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
-            if size <= SLURP_LIMIT {
-                let mut buf = Vec::with_capacity(size as usize);
-                let mut file = file;
-                if let Err(e) = file.read_to_end(&mut buf) {
-                    return Items::failed(name.clone(), io_err(e));
+            // SAFETY: the map is only read. Another process truncating the file while it is
+            // read would fault, as it would for any reader of a mapped file (ripgrep takes the
+            // same view); exports and mirrors are replaced by rename, never cut in place.
+            let mapped = (size > 0 && size <= MAP_LIMIT)
+                .then(|| unsafe { memmap2::Mmap::map(&file) }.ok())
+                .flatten();
+            match mapped {
+                Some(m) => {
+                    let m = Arc::new(m);
+                    map = Some(m.clone());
+                    Box::new(MapReader { map: m, pos: 0 })
                 }
-                Box::new(std::io::Cursor::new(buf))
-            } else {
-                Box::new(BufReader::with_capacity(1 << 16, file))
+                None => Box::new(BufReader::with_capacity(1 << 16, file)),
             }
         };
-        Items::from_reader(name, reader)
+        let mut items = Items::from_reader(name, reader);
+        if let State::Array(a) = &mut items.state {
+            a.map = map;
+        }
+        items
     }
 
     fn failed(name: String, e: InputError) -> Items {
@@ -320,6 +376,7 @@ impl Items {
                     name,
                     state: State::Array(ArrayState {
                         sc,
+                        map: None,
                         index: 0,
                         after_element: false,
                     }),
@@ -450,10 +507,36 @@ impl ArrayState {
             Err(e) => return fail(io(name, e)),
         }
         let start = sc.pos;
-        let mut buf = Vec::new();
-        if let Err(e) = sc.take_value(&mut buf) {
-            return fail(io(name, e));
-        }
+        let bytes = match &self.map {
+            Some(map) => {
+                // Where the scanner stands in the map: the reader's buffer is the whole rest.
+                let from = match sc.r.fill_buf() {
+                    Ok(rest) => map.len() - rest.len(),
+                    Err(e) => return fail(io(name, e)),
+                };
+                let taken = match sc.take_value(None) {
+                    Ok(n) => n,
+                    Err(e) => return fail(io(name, e)),
+                };
+                let end = from + taken;
+                let trailing = map[from..end]
+                    .iter()
+                    .rev()
+                    .take_while(|b| b.is_ascii_whitespace())
+                    .count();
+                Bytes::Mapped(map.clone(), from..end - trailing)
+            }
+            None => {
+                let mut buf = Vec::new();
+                if let Err(e) = sc.take_value(Some(&mut buf)) {
+                    return fail(io(name, e));
+                }
+                while buf.last().is_some_and(|b| b.is_ascii_whitespace()) {
+                    buf.pop();
+                }
+                Bytes::Owned(buf)
+            }
+        };
         let index = self.index;
         self.index += 1;
         self.after_element = true;
@@ -461,7 +544,7 @@ impl ArrayState {
             source: name.to_string(),
             index: Some(index),
             value: Ok(Raw::Bytes {
-                bytes: buf,
+                bytes,
                 line: start.line,
                 col: start.col,
             }),
@@ -617,17 +700,19 @@ impl<R: BufRead> Scanner<R> {
             }
         }
     }
-    /// Copies one value's bytes: up to the `,` or `]` that ends it at depth 0, strings respected.
-    /// Malformed values are copied as they are; the parser then says what is wrong.
-    /// Strings (nearly all of a post's bytes) are crossed with `memchr`, not byte by byte.
-    fn take_value(&mut self, out: &mut Vec<u8>) -> std::io::Result<()> {
+    /// Takes one value's bytes (copied into `out` if given; their number is returned): up to
+    /// the `,` or `]` that ends it at depth 0, strings respected. Malformed values are taken
+    /// as they are; the parser then says what is wrong. Strings (nearly all of a post's
+    /// bytes) are crossed with `memchr`, not byte by byte.
+    fn take_value(&mut self, mut out: Option<&mut Vec<u8>>) -> std::io::Result<usize> {
+        let mut taken = 0;
         let mut depth = 0usize;
         let mut in_str = false;
         let mut esc = false;
         loop {
             let buf = self.r.fill_buf()?;
             if buf.is_empty() {
-                return Ok(());
+                return Ok(taken);
             }
             let mut i = 0;
             let mut done = false;
@@ -662,15 +747,14 @@ impl<R: BufRead> Scanner<R> {
                     i += 1;
                 }
             }
-            out.extend_from_slice(&buf[..i]);
+            if let Some(out) = out.as_deref_mut() {
+                out.extend_from_slice(&buf[..i]);
+            }
             self.pos.advance_over(&buf[..i]);
             self.r.consume(i);
+            taken += i;
             if done {
-                // Trailing whitespace of the element is not part of it.
-                while out.last().is_some_and(|b| b.is_ascii_whitespace()) {
-                    out.pop();
-                }
-                return Ok(());
+                return Ok(taken);
             }
         }
     }
@@ -698,6 +782,44 @@ mod tests {
     fn array_elements_arrive_one_by_one() {
         let v = values(b" [ {\"a\":1}, {\"a\":2} ] ");
         assert_eq!(v.len(), 2);
+    }
+
+    #[test]
+    fn a_mapped_file_gives_the_same_items_as_a_stream() {
+        let text =
+            b"\xEF\xBB\xBF [ {\"a\":\"x,]\\\"y\"} ,\n {\"b\":[1,{\"c\":2}]}\t, {\"d\": tru} ] ";
+        let dir = std::env::temp_dir().join(format!("unpress-map-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("a.json");
+        std::fs::write(&f, text).unwrap();
+        let show = |it: RawItem| {
+            let bytes = match &it.value {
+                Ok(Raw::Bytes { bytes, line, col }) => {
+                    format!("{}@{line}:{col}", String::from_utf8_lossy(bytes))
+                }
+                _ => String::new(),
+            };
+            let parsed = it.parse();
+            format!("{bytes} {:?}", parsed.value.map_err(|e| e.to_string()))
+        };
+        let mapped: Vec<String> = Items::open(&f).map(show).collect();
+        let reader = Box::new(std::io::Cursor::new(text.to_vec()));
+        let streamed: Vec<String> = Items::from_reader(f.display().to_string(), reader)
+            .map(show)
+            .collect();
+        assert_eq!(mapped, streamed);
+        assert_eq!(mapped.len(), 3);
+        assert!(
+            mapped[1].starts_with("{\"b\":[1,{\"c\":2}]}@2:2 "),
+            "{}",
+            mapped[1]
+        );
+        assert!(
+            mapped[2].contains("a.json:2:31: invalid JSON"),
+            "{}",
+            mapped[2]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
