@@ -708,7 +708,9 @@ impl<R: BufRead> Scanner<R> {
         let mut taken = 0;
         let mut depth = 0usize;
         let mut in_str = false;
-        let mut esc = false;
+        // Backslashes ending the bytes scanned so far in the current string, when the run
+        // reaches the end of a buffer (it decides whether a quote at the next one is escaped).
+        let mut carry = 0usize;
         loop {
             let buf = self.r.fill_buf()?;
             if buf.is_empty() {
@@ -717,25 +719,32 @@ impl<R: BufRead> Scanner<R> {
             let mut i = 0;
             let mut done = false;
             while i < buf.len() {
-                if esc {
-                    esc = false;
-                    i += 1;
-                } else if in_str {
-                    match memchr::memchr2(b'"', b'\\', &buf[i..]) {
-                        None => i = buf.len(),
+                if in_str {
+                    // Jump from quote to quote (escapes such as `\/` or `\n` are not stops); a
+                    // quote ends the string unless an odd run of backslashes precedes it.
+                    let seg = &buf[i..];
+                    match memchr::memchr(b'"', seg) {
+                        None => {
+                            let run = seg.iter().rev().take_while(|&&b| b == b'\\').count();
+                            carry = if run == seg.len() { carry + run } else { run };
+                            i = buf.len();
+                        }
                         Some(k) => {
-                            i += k;
-                            if buf[i] == b'\\' {
-                                esc = true;
-                            } else {
+                            let run = seg[..k].iter().rev().take_while(|&&b| b == b'\\').count();
+                            let run = if run == k { carry + run } else { run };
+                            carry = 0;
+                            if run % 2 == 0 {
                                 in_str = false;
                             }
-                            i += 1;
+                            i += k + 1;
                         }
                     }
                 } else {
                     match buf[i] {
-                        b'"' => in_str = true,
+                        b'"' => {
+                            in_str = true;
+                            carry = 0;
+                        }
                         b'{' | b'[' => depth += 1,
                         b'}' | b']' if depth > 0 => depth -= 1,
                         b',' | b']' if depth == 0 => {
@@ -820,6 +829,33 @@ mod tests {
             mapped[2]
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn escaped_quotes_and_backslash_runs_split_alike_at_every_buffer_size() {
+        let text = br#"[{"a":"\\"},{"b":"x\"],\\\"y"},{"c":"\\\\","d":"\/\n"},"\\\\\"]"]"#;
+        let split = |cap: usize| -> Vec<String> {
+            let reader = Box::new(BufReader::with_capacity(cap, &text[..]));
+            Items::from_reader("t.json".into(), reader)
+                .map(|it| match it.value {
+                    Ok(Raw::Bytes { bytes, .. }) => String::from_utf8_lossy(&bytes).into_owned(),
+                    other => format!("{:?}", other.err().map(|e| e.to_string())),
+                })
+                .collect()
+        };
+        let whole = split(1 << 16);
+        assert_eq!(
+            whole,
+            [
+                r#"{"a":"\\"}"#,
+                r#"{"b":"x\"],\\\"y"}"#,
+                r#"{"c":"\\\\","d":"\/\n"}"#,
+                r#""\\\\\"]""#
+            ]
+        );
+        for cap in 1..12 {
+            assert_eq!(split(cap), whole, "buffer of {cap} bytes");
+        }
     }
 
     #[test]
