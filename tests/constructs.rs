@@ -213,6 +213,33 @@ fn footnotes_become_markdown_footnotes() {
 }
 
 #[test]
+fn hand_written_footnotes_become_markdown_footnotes() {
+    // As Markdown processors and many themes write them: the mark in a `sup`, notes in a list.
+    let html = r##"<p>Claim<sup id="fnref1"><a href="#fn1">1</a></sup> and more<sup id="fnref2"><a href="#fn2">2</a></sup>.</p><hr><ol class="footnotes"><li id="fn1"><p>First source. <a href="#fnref1">↩</a></p></li><li id="fn2"><p>Second.</p></li></ol>"##;
+    assert_eq!(
+        md(html),
+        "Claim[^1] and more[^2].\n\n* * *\n\n[^1]: First source.\n\n[^2]: Second."
+    );
+}
+
+#[test]
+fn footnote_plugins_marks_and_back_links_are_read() {
+    // Footnotes Made Easy: a bracketed back-link after each note.
+    let made_easy = r##"<p>Text<sup class="footnote"><a href="#footnote_0_12" id="identifier_0_12" class="adjust-footnote" title="Note">1</a></sup></p><ol class="footnotes"><li id="footnote_0_12" class="footnote">Note [<a href="#identifier_0_12" class="footnote-link footnote-back-link">&#8617;</a>]</li></ol>"##;
+    assert_eq!(md(made_easy), "Text[^1]\n\n[^1]: Note");
+    // Easy Footnotes: the mark wraps a `sup`, the target is a span inside the note.
+    let easy = r##"<p>Text<span class="easy-footnote-margin-adjust" id="easy-footnote-1-5"></span><span class="easy-footnote"><a href="#easy-footnote-bottom-1-5" title="Note"><sup>1</sup></a></span> end.</p><ol class="easy-footnotes-wrapper"><li class="easy-footnote-single"><span id="easy-footnote-bottom-1-5" class="easy-footnote-margin-adjust"></span>Note<a class="easy-footnote-to-top" href="#easy-footnote-1-5"></a></li></ol>"##;
+    assert_eq!(md(easy), "Text[^1] end.\n\n[^1]: Note");
+}
+
+#[test]
+fn in_page_links_without_notes_stay_links() {
+    // A table of contents links to headings, and a lone `sup` link has no note to point to.
+    let html = r##"<ul><li><a href="#intro">1</a></li></ul><h2 id="intro">Intro</h2><p>See<sup><a href="#nowhere">3</a></sup></p>"##;
+    assert_eq!(md(html), "- [1](#intro)\n\n## Intro\n\nSee[3](#nowhere)");
+}
+
+#[test]
 fn youtube_embed_becomes_a_link_with_provider_and_caption() {
     let html = r#"<figure class="wp-block-embed is-type-video is-provider-youtube"><div class="wp-block-embed__wrapper">
 https://www.youtube.com/watch?v=abc

@@ -9,7 +9,17 @@ type NRef<'a> = NodeRef<'a>;
 /// Parses a fragment of rendered HTML (`content.rendered`) into blocks.
 pub fn read_html(html: &str, diag: &mut Diag) -> Vec<Block> {
     let doc = Dom::parse_fragment(html);
-    let mut r = Reader { diag, depth: 0 };
+    let notes = if html.contains("href=\"#") || html.contains("href='#") || html.contains("href=#")
+    {
+        Notes::find(doc.root())
+    } else {
+        Notes::default()
+    };
+    let mut r = Reader {
+        diag,
+        depth: 0,
+        notes,
+    };
     let mut flow = Flow::default();
     r.children(doc.root(), &mut flow);
     finish(flow)
@@ -126,6 +136,112 @@ struct Reader<'d> {
     diag: &'d mut Diag,
     /// Element nesting depth, bounded so that hostile markup cannot exhaust the stack.
     depth: usize,
+    notes: Notes,
+}
+
+/// Footnotes written by hand or by a plugin, found before the walk: a reference is a short
+/// label linking to `#id` in (or round) a `<sup>`, or with a footnote class; its note is the
+/// list item holding that id. Only pairs count: a page's table of contents is not footnotes.
+#[derive(Default)]
+struct Notes {
+    /// Reference link → its label.
+    refs: std::collections::HashMap<NodeId, String>,
+    /// The `li` of each note → its label.
+    items: std::collections::HashMap<NodeId, String>,
+    /// Ids of the references (and of their `sup`), which back-links in the notes point to.
+    ref_ids: std::collections::HashSet<String>,
+}
+
+impl Notes {
+    fn find(root: NRef<'_>) -> Notes {
+        let mut ids: std::collections::HashMap<&str, NRef<'_>> = Default::default();
+        let mut candidates = Vec::new();
+        for n in root.descendants() {
+            let Some(el) = n.value().as_element() else {
+                continue;
+            };
+            if let Some(id) = el.id() {
+                ids.entry(id).or_insert(n);
+            }
+            if el.name() == "a"
+                && let Some(target) = el.attr("href").and_then(|h| h.trim().strip_prefix('#'))
+                && !target.is_empty()
+                && is_note_ref(n, el)
+            {
+                candidates.push((n, target));
+            }
+        }
+        let mut notes = Notes::default();
+        let mut taken = std::collections::HashSet::new();
+        for (a, target) in candidates {
+            let Some(li) = ids.get(target).and_then(|t| enclosing_list_item(*t)) else {
+                continue;
+            };
+            let label = match notes.items.get(&li.id()) {
+                Some(l) => l.clone(),
+                None => {
+                    let text = collapse(&text_content(a));
+                    let mut label: String = text
+                        .trim()
+                        .trim_matches(['[', ']', '(', ')'])
+                        .chars()
+                        .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
+                        .collect();
+                    if label.is_empty() || taken.contains(&label) {
+                        label = (notes.items.len() + 1).to_string();
+                    }
+                    while taken.contains(&label) {
+                        label.push('a');
+                    }
+                    taken.insert(label.clone());
+                    notes.items.insert(li.id(), label.clone());
+                    label
+                }
+            };
+            for n in [Some(a), a.parent()].into_iter().flatten() {
+                if let Some(id) = n.value().as_element().and_then(Element::id) {
+                    notes.ref_ids.insert(id.to_string());
+                }
+            }
+            notes.refs.insert(a.id(), label);
+        }
+        notes
+    }
+}
+
+/// A link that reads as a footnote mark: `<sup><a>1</a></sup>`, `<a><sup>1</sup></a>` or a
+/// footnote class, with a short label (`1`, `[2]`, `*`, `iv`).
+fn is_note_ref(a: NRef<'_>, el: &Element) -> bool {
+    let in_sup = a
+        .parent()
+        .and_then(|p| p.value().as_element())
+        .is_some_and(|p| p.name() == "sup");
+    let has_sup = a
+        .children()
+        .any(|c| c.value().as_element().is_some_and(|e| e.name() == "sup"));
+    let classed = el
+        .classes()
+        .any(|c| c.contains("footnote") || c == "fn" || c == "fnref");
+    if !(in_sup || has_sup || classed) {
+        return false;
+    }
+    let text = text_content(a);
+    let label = text.trim();
+    !label.is_empty() && label.chars().count() <= 6
+}
+
+/// The list item holding a note's target: the target itself or a close ancestor, in a list.
+fn enclosing_list_item(n: NRef<'_>) -> Option<NRef<'_>> {
+    let mut cur = Some(n);
+    for _ in 0..4 {
+        let c = cur?;
+        if elem_name(c) == Some("li") {
+            let parent = c.parent()?;
+            return matches!(elem_name(parent), Some("ol" | "ul")).then_some(c);
+        }
+        cur = c.parent();
+    }
+    None
 }
 
 /// Deeper than this, an element's text is kept and its markup is not.
@@ -165,6 +281,27 @@ const BLOCK_CONTAINERS: &[&str] = &[
 ];
 
 impl Reader<'_> {
+    /// The label of the footnote reference a `<sup>` holds and nothing else.
+    fn note_in_sup(&self, sup: NRef<'_>) -> Option<String> {
+        if self.notes.refs.is_empty() {
+            return None;
+        }
+        let mut elements = sup.children().filter(|c| c.value().as_element().is_some());
+        let a = elements.next()?;
+        if elements.next().is_some() {
+            return None;
+        }
+        let label = self.notes.refs.get(&a.id())?;
+        let outside: String = sup
+            .children()
+            .filter_map(|c| match c.value() {
+                Node::Text(t) => Some(&**t),
+                _ => None,
+            })
+            .collect();
+        outside.trim().is_empty().then(|| label.clone())
+    }
+
     fn children(&mut self, node: NRef<'_>, flow: &mut Flow) {
         for child in node.children() {
             self.node(child, flow);
@@ -288,6 +425,14 @@ impl Reader<'_> {
                 if let Some(img) = parse_img(el) {
                     flow.inlines.push(Inline::Image(Box::new(img)));
                 }
+            }
+            "a" if self.notes.refs.contains_key(&node.id()) => {
+                let label = self.notes.refs[&node.id()].clone();
+                flow.inlines.push(Inline::NoteRef(label));
+            }
+            "sup" if self.note_in_sup(node).is_some() => {
+                let label = self.note_in_sup(node).unwrap_or_default();
+                flow.inlines.push(Inline::NoteRef(label));
             }
             "a" => self.link(node, el, flow),
             "sup" if el.attr("data-fn").is_some() || has_class(el, "fn") => {
@@ -423,7 +568,11 @@ impl Reader<'_> {
     }
 
     fn list(&mut self, node: NRef<'_>, el: &Element) -> Block {
-        if has_class(el, "wp-block-footnotes") {
+        let noted = !self.notes.items.is_empty()
+            && node
+                .children()
+                .any(|c| self.notes.items.contains_key(&c.id()));
+        if noted || has_class(el, "wp-block-footnotes") {
             return self.footnotes(node);
         }
         let ordered = el.name() == "ol";
@@ -474,11 +623,12 @@ impl Reader<'_> {
         let mut notes = Vec::new();
         for li in node.children().filter(|c| elem_name(*c) == Some("li")) {
             let mut blocks = self.blocks_of(li);
-            strip_backlinks(&mut blocks);
-            notes.push(Footnote {
-                label: (notes.len() + 1).to_string(),
-                blocks,
-            });
+            strip_backlinks(&mut blocks, &self.notes.ref_ids);
+            let label = match self.notes.items.get(&li.id()) {
+                Some(l) => l.clone(),
+                None => (notes.len() + 1).to_string(),
+            };
+            notes.push(Footnote { label, blocks });
         }
         Block::Footnotes { notes }
     }
@@ -1790,18 +1940,39 @@ fn flatten_block_inlines(b: Block, out: &mut Vec<Inline>) {
 }
 
 /// Removes the `↩︎` links a footnote body carries back to its reference.
-fn strip_backlinks(blocks: &mut [Block]) {
+/// Removes the links from a note back to its reference (`↩`, or any link to a reference's id),
+/// and the brackets some plugins put round them.
+fn strip_backlinks(blocks: &mut [Block], ref_ids: &std::collections::HashSet<String>) {
     for b in blocks {
         if let Block::Para { content } = b {
             content.retain(|i| match i {
                 Inline::Link { url, content, .. } => {
-                    !(url.starts_with('#')
-                        && crate::model::plain_text(content).trim().starts_with('↩'))
+                    let Some(target) = url.strip_prefix('#') else {
+                        return true;
+                    };
+                    let text = crate::model::plain_text(content);
+                    let text = text.trim();
+                    !(ref_ids.contains(target)
+                        || text.starts_with(['↩', '↑', '^'])
+                        || text.eq_ignore_ascii_case("back"))
                 }
                 _ => true,
             });
+            // Text the removed link stood between reads as one run again.
+            let mut merged: Vec<Inline> = Vec::with_capacity(content.len());
+            for i in content.drain(..) {
+                match (merged.last_mut(), i) {
+                    (Some(Inline::Text(prev)), Inline::Text(t)) => prev.push_str(&t),
+                    (_, i) => merged.push(i),
+                }
+            }
+            *content = merged;
             while let Some(Inline::Text(t)) = content.last_mut() {
-                let trimmed = t.trim_end().to_string();
+                let mut trimmed = t.trim_end();
+                while let Some(r) = trimmed.strip_suffix("[]").or(trimmed.strip_suffix("[ ]")) {
+                    trimmed = r.trim_end();
+                }
+                let trimmed = trimmed.to_string();
                 if trimmed.is_empty() {
                     content.pop();
                 } else {
