@@ -240,6 +240,20 @@ fn in_page_links_without_notes_stay_links() {
 }
 
 #[test]
+fn math_keeps_its_latex_source() {
+    let block = r#"<math class="wp-block-math" display="block"><semantics><mrow><mi>x</mi><mo>=</mo><msup><mi>b</mi><mn>2</mn></msup></mrow><annotation encoding="application/x-tex">x = b^2</annotation></semantics></math>"#;
+    let (b, warnings) = model(block);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(blocks(&b), "```math\nx = b^2\n```");
+    let inline = r#"<p>So <math><semantics><mi>a</mi><annotation encoding="application/x-tex">\alpha_1</annotation></semantics></math> holds.</p>"#;
+    assert_eq!(md(inline), "So `\\alpha_1` holds.");
+    // Without a LaTeX source the letters are kept, with a warning.
+    let (b, warnings) = model("<p><math><mi>x</mi><mo>+</mo><mn>1</mn></math></p>");
+    assert_eq!(blocks(&b), "x+1");
+    assert!(!warnings.is_empty());
+}
+
+#[test]
 fn youtube_embed_becomes_a_link_with_provider_and_caption() {
     let html = r#"<figure class="wp-block-embed is-type-video is-provider-youtube"><div class="wp-block-embed__wrapper">
 https://www.youtube.com/watch?v=abc

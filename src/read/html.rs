@@ -209,6 +209,19 @@ impl Notes {
     }
 }
 
+/// The LaTeX source a MathML element carries in `<annotation encoding="application/x-tex">`.
+fn tex_annotation(math: NRef<'_>) -> Option<String> {
+    math.descendants().find_map(|n| {
+        let el = n.value().as_element()?;
+        (el.name() == "annotation"
+            && el
+                .attr("encoding")
+                .is_some_and(|e| e.eq_ignore_ascii_case("application/x-tex")))
+        .then(|| text_content(n).trim().to_string())
+        .filter(|t| !t.is_empty())
+    })
+}
+
 /// A link that reads as a footnote mark: `<sup><a>1</a></sup>`, `<a><sup>1</sup></a>` or a
 /// footnote class, with a short label (`1`, `[2]`, `*`, `iv`).
 fn is_note_ref(a: NRef<'_>, el: &Element) -> bool {
@@ -349,6 +362,19 @@ impl Reader<'_> {
             }
             "head" | "title" | "meta" | "link" | "base" | "source" | "track" | "wbr" | "area"
             | "map" | "param" | "col" | "colgroup" => {}
+            "math" if tex_annotation(node).is_some() => {
+                // The block editor's math keeps its LaTeX source: that is what Markdown tools
+                // render (```math blocks, math in code spans), not the MathML tree's letters.
+                let tex = tex_annotation(node).unwrap_or_default();
+                if el.attr("display") == Some("block") {
+                    flow.push_block(Block::Code {
+                        lang: Some("math".into()),
+                        text: tex,
+                    });
+                } else {
+                    flow.inlines.push(Inline::Code(tex));
+                }
+            }
             "svg" | "math" => {
                 let text = collapse(&text_content(node));
                 if !text.trim().is_empty() {
