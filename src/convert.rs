@@ -369,11 +369,13 @@ pub enum Messages {
 fn messages(p: &PostReport, level: Messages) -> Vec<String> {
     let mut out = Vec::new();
     match p.status {
-        Status::Failed => out.push(format!(
-            "error: {}: {}",
-            p.origin(),
-            p.error.as_deref().unwrap_or("failed")
-        )),
+        // Input errors (invalid JSON, unreadable files) name the file and place themselves.
+        Status::Failed => match p.error.as_deref() {
+            Some(e) if p.index.is_none() && e.starts_with(&p.source) => {
+                out.push(format!("error: {e}"))
+            }
+            e => out.push(format!("error: {}: {}", p.origin(), e.unwrap_or("failed"))),
+        },
         Status::Skipped if level == Messages::Verbose => out.push(format!(
             "skipped: {}: {}",
             p.origin(),

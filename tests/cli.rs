@@ -154,6 +154,84 @@ fn unwritable_output_is_fatal_with_exit_2() {
     assert!(e.contains("cannot write to the output folder"), "{e}");
 }
 
+/// Every file under `dir` with its bytes, by relative path.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                out.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn output_names_and_the_report_do_not_depend_on_the_number_of_jobs() {
+    // Duplicate and empty slugs, a post seen twice, a non-post, and a syntax error near the end
+    // (after which nothing of that file is trusted): names are given in input order whatever
+    // the timing of the workers that parse and convert.
+    let d = tmp();
+    let mut items: Vec<String> = Vec::new();
+    for i in 0..70u64 {
+        let slug = match i % 7 {
+            0 => "same".to_string(),
+            1 => String::new(),
+            _ => format!("post-{}", i / 2),
+        };
+        items.push(post(i + 1, &slug, &format!("<p>post {i}</p>")).to_string());
+    }
+    items.insert(
+        20,
+        serde_json::json!({"id": 999, "taxonomy": "category", "name": "x"}).to_string(),
+    );
+    items.insert(30, post(5, "again", "<p>dup</p>").to_string());
+    items.insert(60, r#"{"id": 1000, "slug": tru}"#.to_string());
+    let f = write(d.path(), "many.json", format!("[{}]", items.join(",\n")));
+    let run = |jobs: &str| {
+        let out = d.path().join(format!("out-{jobs}"));
+        let o = unpress(&[
+            "convert",
+            &f,
+            "--out",
+            out.to_str().unwrap(),
+            "--jobs",
+            jobs,
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+        let err = text(&o.stderr).replace(out.to_str().unwrap(), "OUT");
+        (tree(&out), err)
+    };
+    let (one, one_err) = run("1");
+    assert!(
+        one.iter().any(|(p, _)| p == "same-8/index.md"),
+        "{:?}",
+        one.iter().map(|x| &x.0).collect::<Vec<_>>()
+    );
+    // The syntax error is reported once, naming the file once, with its line and column.
+    assert_eq!(one_err.matches("many.json").count(), 1, "{one_err}");
+    assert!(
+        one_err.contains("many.json:61:25: invalid JSON"),
+        "{one_err}"
+    );
+    for jobs in ["2", "3", "8"] {
+        let (other, err) = run(jobs);
+        assert_eq!(one.len(), other.len());
+        for (a, b) in one.iter().zip(&other) {
+            assert_eq!(a.0, b.0, "--jobs {jobs}");
+            assert!(a.1 == b.1, "{} differs with --jobs {jobs}", a.0);
+        }
+        assert_eq!(one_err, err, "--jobs {jobs}");
+    }
+}
+
 #[test]
 fn one_bad_post_does_not_stop_the_batch() {
     let d = tmp();
