@@ -250,6 +250,225 @@ fn fast_path_takes_the_sample_and_matches_html5ever_on_its_mutations() {
     assert!(taken > 0);
 }
 
+/// Random markup from pieces that exercise the tree builder: tags that imply end tags, tables,
+/// formatting elements, raw text, comments, references, stray `<` and `&`, broken attributes.
+fn random_html(rng: &mut Lcg) -> String {
+    const PIECES: &[&str] = &[
+        "<p>",
+        "</p>",
+        "<div>",
+        "</div>",
+        "<span class=a>",
+        "</span>",
+        "<b>",
+        "</b>",
+        "<i>",
+        "</i>",
+        "<a href='#x'>",
+        "<a href=\"/y?a=1&b=2\">",
+        "</a>",
+        "<ul>",
+        "</ul>",
+        "<ol start=3>",
+        "</ol>",
+        "<li>",
+        "</li>",
+        "<dl>",
+        "<dt>",
+        "<dd>",
+        "</dl>",
+        "<table>",
+        "</table>",
+        "<tbody>",
+        "</tbody>",
+        "<tr>",
+        "</tr>",
+        "<td>",
+        "</td>",
+        "<th>",
+        "<caption>",
+        "</caption>",
+        "<h2>",
+        "</h2>",
+        "<h3>",
+        "</h3>",
+        "<pre>",
+        "\n",
+        "</pre>",
+        "<br>",
+        "<br/>",
+        "<hr>",
+        "<img src=a.jpg alt=\"x\">",
+        "<figure>",
+        "</figure>",
+        "<figcaption>",
+        "</figcaption>",
+        "<script>x<y</script>",
+        "<style>p{}</style>",
+        "<iframe src=v></iframe>",
+        "<!-- c -->",
+        "<!--x-->",
+        "text",
+        " ",
+        "日本語",
+        "&amp;",
+        "&nbsp;",
+        "&#8217;",
+        "&copy",
+        "&",
+        "<",
+        ">",
+        "<sup>",
+        "</sup>",
+        "<em>",
+        "</em>",
+        "<strong>",
+        "</strong>",
+        "<code>",
+        "</code>",
+        "<blockquote>",
+        "</blockquote>",
+        "<button>",
+        "</button>",
+        "<ruby>",
+        "<rt>",
+        "</rt>",
+        "</ruby>",
+        "<svg>",
+        "</svg>",
+        "<select>",
+        "<option>",
+        "</select>",
+        "<p class='x' id=y>",
+        "<P>",
+        "</P>",
+        "<details>",
+        "<summary>",
+        "</summary>",
+        "</details>",
+        "<noscript>",
+        "</noscript>",
+        "<template>",
+        "</template>",
+        "<xmp>",
+        "</xmp>",
+        "<wbr>",
+        "<math>",
+        "</math>",
+        "<colgroup>",
+        "<col>",
+        "</colgroup>",
+        "<section>",
+        "</section>",
+        "\t",
+        "<a href=x title='t&amp;u'>",
+        "<img srcset=\"a.jpg 1x, b.jpg 2x\">",
+    ];
+    let n = 1 + rng.next() % 24;
+    (0..n).map(|_| PIECES[rng.next() % PIECES.len()]).collect()
+}
+
+/// Random well-nested markup: elements (some of which the parser treats specially) holding
+/// text, references, comments and void elements, nested a few levels deep.
+fn random_tree(rng: &mut Lcg, depth: usize, out: &mut String) {
+    const ELEMENTS: &[&str] = &[
+        "p",
+        "div",
+        "span",
+        "b",
+        "i",
+        "em",
+        "strong",
+        "a",
+        "ul",
+        "ol",
+        "li",
+        "h2",
+        "h3",
+        "blockquote",
+        "figure",
+        "figcaption",
+        "pre",
+        "code",
+        "sup",
+        "sub",
+        "table",
+        "td",
+        "tr",
+        "button",
+        "dl",
+        "dt",
+        "dd",
+        "section",
+        "details",
+        "summary",
+        "ruby",
+        "rt",
+        "custom-el",
+        "listing",
+        "center",
+        "mark",
+        "del",
+        "small",
+    ];
+    const LEAVES: &[&str] = &[
+        "text",
+        " ",
+        "\n",
+        "日本語",
+        "&amp;",
+        "&lt;",
+        "&#x1F600;",
+        "&hellip;",
+        "<br>",
+        "<hr>",
+        "<img src=\"a.jpg\" alt=\"a &amp; b\">",
+        "<wbr>",
+        "<!-- note -->",
+        "a < b",
+        "Q&A",
+        "<script>if (a<b) {}</script>",
+        "<iframe src=\"https://v.example/e\"></iframe>",
+    ];
+    for _ in 0..1 + rng.next() % 4 {
+        if depth == 0 || rng.next() % 3 == 0 {
+            out.push_str(LEAVES[rng.next() % LEAVES.len()]);
+            continue;
+        }
+        let name = ELEMENTS[rng.next() % ELEMENTS.len()];
+        out.push('<');
+        out.push_str(name);
+        if rng.next() % 3 == 0 {
+            out.push_str(" class=\"c\" data-x='1'");
+        }
+        out.push('>');
+        random_tree(rng, depth - 1, out);
+        out.push_str("</");
+        out.push_str(name);
+        out.push('>');
+    }
+}
+
+#[test]
+fn fast_path_matches_html5ever_on_random_markup() {
+    let mut rng = Lcg(1);
+    let (mut flat, mut nested) = (0, 0);
+    for i in 0..20_000 {
+        let html = random_html(&mut rng);
+        flat += check(&format!("random case {i}"), &html) as usize;
+        let mut tree = String::new();
+        random_tree(&mut rng, 4, &mut tree);
+        nested += check(&format!("random tree {i}"), &tree) as usize;
+    }
+    // Enough of them taken by the fast path for the comparison to mean something.
+    println!("{flat} flat and {nested} nested random cases took the fast path and matched");
+    assert!(flat > 500, "only {flat} random cases took the fast path");
+    assert!(
+        nested > 5_000,
+        "only {nested} random trees took the fast path"
+    );
+}
+
 fn strings_in(v: &serde_json::Value, out: &mut Vec<String>) {
     match v {
         serde_json::Value::String(s) if s.contains('<') || s.contains('&') => out.push(s.clone()),
