@@ -11,7 +11,8 @@ const EXIT_CODES: &str = "\
 Exit status:
   0  every post (and every image) was converted
   1  some posts or images failed; the rest were written (see unpress-report.json)
-  2  usage error, or nothing could be done (e.g. the output folder is not writable)";
+  2  usage error, or nothing could be done (e.g. the output folder is not writable)
+  130  interrupted (Ctrl-C): posts already converted are written and in the report";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -242,6 +243,7 @@ impl FetchArgs {
             messages: messages(self.quiet, self.verbose),
             assigned: Default::default(),
             record_names: true,
+            interrupt: None,
         };
         Ok((crawl, convert))
     }
@@ -467,6 +469,7 @@ impl ConvertArgs {
             assigned: Default::default(),
             record_names: false,
             messages: messages(self.quiet, self.verbose || self.strict),
+            interrupt: None,
         })
     }
 }

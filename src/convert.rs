@@ -48,6 +48,9 @@ pub struct ConvertOptions {
     pub assigned: HashMap<(String, u64), String>,
     /// Return every post's output name in the outcome (a mirror keeps them).
     pub record_names: bool,
+    /// Set (by a signal handler) to stop: no further posts are started, those under way are
+    /// finished and reported, and the report says the run was interrupted.
+    pub interrupt: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// A failure that stops the whole run (exit status 2).
@@ -297,6 +300,10 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
     for w in workers {
         let _ = w.join();
     }
+    summary.interrupted = feed
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .stopped();
     let report_path = match report {
         Some(w) => {
             let path = w.path.clone();
@@ -516,6 +523,7 @@ fn planner(opts: &ConvertOptions) -> Planner {
 /// turns under a lock rather than running on a thread of its own: a separate reader thread
 /// competed with the workers for the cores and woke them for every batch.
 struct Feed {
+    interrupt: Option<Arc<std::sync::atomic::AtomicBool>>,
     sources: std::vec::IntoIter<Result<PathBuf, InputError>>,
     current: Option<Items>,
     seq: usize,
@@ -523,12 +531,19 @@ struct Feed {
 }
 
 impl Feed {
+    fn stopped(&self) -> bool {
+        self.interrupt
+            .as_ref()
+            .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
     fn new(opts: &ConvertOptions) -> Feed {
         let out_dir = match &opts.sink {
             Sink::Folder(p) => Some(p.as_path()),
             Sink::Stdout => None,
         };
         Feed {
+            interrupt: opts.interrupt.clone(),
             sources: input::expand(&opts.inputs, out_dir).into_iter(),
             current: None,
             seq: 0,
@@ -538,6 +553,9 @@ impl Feed {
 
     /// The next few items in input order, numbered; `None` when every input is read.
     fn next_batch(&mut self) -> Option<(usize, Vec<Pending>)> {
+        if self.stopped() {
+            return None;
+        }
         let mut batch = Vec::with_capacity(BATCH_POSTS);
         let mut bytes = 0usize;
         while batch.len() < BATCH_POSTS && bytes < BATCH_BYTES {

@@ -2,6 +2,8 @@
 
 use clap::{CommandFactory, Parser};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use unpress::cli::{BookArgs, Cli, Command, ConvertArgs, FetchArgs};
 
 fn main() -> ExitCode {
@@ -99,6 +101,14 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         eprintln!("unpress: {e}");
         return ExitCode::from(2);
     }
+    // Ctrl-C (or a TERM) stops starting posts; those under way finish and the report is
+    // written. A second Ctrl-C stops at once.
+    let interrupt = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, interrupt.clone());
+        let _ = signal_hook::flag::register(sig, interrupt.clone());
+    }
+    opts.interrupt = Some(interrupt);
     let outcome = match unpress::convert::run(opts) {
         Ok(o) => o,
         Err(e) => {
@@ -122,6 +132,13 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         .as_ref()
         .map(|p| format!("; details in {}", p.display()))
         .unwrap_or_default();
+    if s.interrupted {
+        eprintln!(
+            "unpress: interrupted: {} of the {} items read so far converted, {} failed{}",
+            s.converted, s.posts, s.failed, report_note
+        );
+        return ExitCode::from(130);
+    }
     if !args.quiet && (failed || args.verbose) {
         eprintln!(
             "unpress: {} of {} items converted, {} skipped (not posts, or duplicates), {} failed; \

@@ -22,6 +22,9 @@ pub struct Summary {
     pub images_downloaded: usize,
     pub images_failed: usize,
     pub warnings: usize,
+    /// The run was stopped (Ctrl-C) before every input was read: the counts are of what was.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize, Clone, PartialEq, Eq)]

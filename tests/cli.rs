@@ -233,6 +233,59 @@ fn output_names_and_the_report_do_not_depend_on_the_number_of_jobs() {
 }
 
 #[test]
+fn ctrl_c_stops_cleanly_and_writes_the_report() {
+    let d = tmp();
+    let body = "<p>A paragraph of some length, to give the run a little work.</p>".repeat(40);
+    let items: Vec<String> = (1..=6000u64)
+        .map(|i| post(i, &format!("p{i}"), &body).to_string())
+        .collect();
+    let f = write(d.path(), "big.json", format!("[{}]", items.join(",")));
+    let out = d.path().join("o");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_unpress"))
+        .args(["convert", &f, "--out", out.to_str().unwrap(), "--jobs", "2"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once a few posts are written.
+    let start = std::time::Instant::now();
+    while std::fs::read_dir(&out).map_or(0, |r| r.count()) < 20 {
+        assert!(start.elapsed().as_secs() < 60, "no output appeared");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let o = child.wait_with_output().unwrap();
+    let e = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(130), "{e}");
+    assert!(e.contains("interrupted"), "{e}");
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("unpress-report.json")).unwrap()).unwrap();
+    assert_eq!(r["summary"]["interrupted"], true);
+    let posts = r["posts"].as_array().unwrap();
+    assert!(
+        !posts.is_empty() && posts.len() < 6000,
+        "{} posts",
+        posts.len()
+    );
+    // Every post the report lists is whole on disk; nothing half-written is left.
+    for p in posts {
+        assert_eq!(p["status"], "converted");
+        for file in p["outputs"].as_array().unwrap() {
+            let t = std::fs::read_to_string(out.join(file.as_str().unwrap())).unwrap();
+            assert!(t.ends_with('\n') && t.contains("A paragraph"), "{file}");
+        }
+    }
+    let leftovers: Vec<_> = tree(&out)
+        .into_iter()
+        .filter(|(p, _)| p.contains(".unpress-"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "{:?}",
+        leftovers.iter().map(|x| &x.0).collect::<Vec<_>>()
+    );
+}
+
+#[test]
 fn one_bad_post_does_not_stop_the_batch() {
     let d = tmp();
     let arr = serde_json::json!([post(1, "good", "<p>ok</p>"), {"id": 2, "title": "no content"}, post(3, "also-good", "<p>ok</p>")]);

@@ -431,14 +431,14 @@ fn random_tree(rng: &mut Lcg, depth: usize, out: &mut String) {
         "<iframe src=\"https://v.example/e\"></iframe>",
     ];
     for _ in 0..1 + rng.next() % 4 {
-        if depth == 0 || rng.next() % 3 == 0 {
+        if depth == 0 || rng.next().is_multiple_of(3) {
             out.push_str(LEAVES[rng.next() % LEAVES.len()]);
             continue;
         }
         let name = ELEMENTS[rng.next() % ELEMENTS.len()];
         out.push('<');
         out.push_str(name);
-        if rng.next() % 3 == 0 {
+        if rng.next().is_multiple_of(3) {
             out.push_str(" class=\"c\" data-x='1'");
         }
         out.push('>');
