@@ -154,25 +154,6 @@ fn unwritable_output_is_fatal_with_exit_2() {
     assert!(e.contains("cannot write to the output folder"), "{e}");
 }
 
-/// Every file under `dir` with its bytes, by relative path.
-fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).unwrap().display().to_string();
-                out.push((rel, std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn output_names_and_the_report_do_not_depend_on_the_number_of_jobs() {
     // Duplicate and empty slugs, a post seen twice, a non-post, and a syntax error near the end
@@ -207,7 +188,7 @@ fn output_names_and_the_report_do_not_depend_on_the_number_of_jobs() {
         ]);
         assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
         let err = text(&o.stderr).replace(out.to_str().unwrap(), "OUT");
-        (tree(&out), err)
+        (file_tree(&out), err)
     };
     let (one, one_err) = run("1");
     assert!(
@@ -274,7 +255,7 @@ fn ctrl_c_stops_cleanly_and_writes_the_report() {
             assert!(t.ends_with('\n') && t.contains("A paragraph"), "{file}");
         }
     }
-    let leftovers: Vec<_> = tree(&out)
+    let leftovers: Vec<_> = file_tree(&out)
         .into_iter()
         .filter(|(p, _)| p.contains(".unpress-"))
         .collect();

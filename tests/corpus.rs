@@ -25,19 +25,10 @@ fn corpus(sub: &str) -> Option<PathBuf> {
 
 /// Every post object in the folder, with where it came from.
 fn posts(dir: &Path) -> Vec<(String, serde_json::Value)> {
-    let mut files: Vec<PathBuf> = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "json") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
+    let files: Vec<PathBuf> = common::files_under(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
     let mut out = Vec::new();
     for f in files {
         // all-posts.json repeats the single files of gutenberg-rest.

@@ -489,30 +489,22 @@ fn fast_path_matches_html5ever_over_the_corpus() {
         return;
     }
     let mut inputs: Vec<(String, String)> = Vec::new();
-    let mut stack = vec![dir];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-                continue;
-            }
-            let Ok(text) = std::fs::read_to_string(&p) else {
-                continue;
-            };
-            match p.extension().and_then(|x| x.to_str()) {
-                Some("html") | Some("xml") => inputs.push((p.display().to_string(), text)),
-                Some("json") => {
-                    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
-                        let mut strings = Vec::new();
-                        strings_in(&v, &mut strings);
-                        for (i, s) in strings.into_iter().enumerate() {
-                            inputs.push((format!("{}#{i}", p.display()), s));
-                        }
+    for p in common::files_under(&dir) {
+        let Ok(text) = std::fs::read_to_string(&p) else {
+            continue;
+        };
+        match p.extension().and_then(|x| x.to_str()) {
+            Some("html") | Some("xml") => inputs.push((p.display().to_string(), text)),
+            Some("json") => {
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+                    let mut strings = Vec::new();
+                    strings_in(&v, &mut strings);
+                    for (i, s) in strings.into_iter().enumerate() {
+                        inputs.push((format!("{}#{i}", p.display()), s));
                     }
                 }
-                _ => {}
             }
+            _ => {}
         }
     }
     inputs.sort();

@@ -75,19 +75,7 @@ fn fetch(wp: &Wp, mirror: &Path, auth: bool) -> (std::process::Output, serde_jso
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            if e.path().is_dir() {
-                stack.push(e.path());
-            } else {
-                out.push(e.path());
-            }
-        }
-    }
-    out.sort();
-    out
+    files_under(dir)
 }
 
 fn count(mirror: &Path, base: &str) -> usize {

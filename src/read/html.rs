@@ -1447,6 +1447,17 @@ struct Norm {
     pending: Option<bool>,
 }
 
+impl Norm {
+    /// Whether pending whitespace becomes a space before `next`: not at the start, and not
+    /// where a line break fell between two CJK characters.
+    fn space_before(&mut self, next: &str) -> bool {
+        match (self.pending.take(), self.prev) {
+            (Some(nl), Some(p)) => !(nl && is_cjk(p) && next.chars().next().is_some_and(is_cjk)),
+            _ => false,
+        }
+    }
+}
+
 /// Finishes whitespace across a whole run of inlines: no leading or trailing space, one space
 /// between words wherever the element boundaries fall, none between CJK characters split by a
 /// line break; nested `<strong>` inside `<strong>` is flattened; empty wrappers vanish.
@@ -1505,10 +1516,7 @@ fn norm_seq(inlines: Vec<Inline>, st: &mut Norm) -> Vec<Inline> {
                     }
                     let end = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
                     let chunk = rest[..end].trim_end_matches(' ');
-                    if let Some(nl) = st.pending.take()
-                        && let Some(p) = st.prev
-                        && !(nl && is_cjk(p) && chunk.chars().next().is_some_and(is_cjk))
-                    {
+                    if st.space_before(chunk) {
                         s.push(' ');
                     }
                     s.push_str(chunk);
@@ -1534,10 +1542,7 @@ fn norm_seq(inlines: Vec<Inline>, st: &mut Norm) -> Vec<Inline> {
                         i += 1;
                     }
                     let seg = &t[start..i];
-                    if let Some(nl) = st.pending.take()
-                        && let Some(p) = st.prev
-                        && !(nl && is_cjk(p) && seg.chars().next().is_some_and(is_cjk))
-                    {
+                    if st.space_before(seg) {
                         s.push(' ');
                     }
                     s.push_str(seg);

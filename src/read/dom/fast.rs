@@ -129,12 +129,6 @@ fn closes_p(name: &str) -> bool {
             | "section"
             | "summary"
             | "ul"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
             | "pre"
             | "listing"
             | "li"
@@ -143,7 +137,7 @@ fn closes_p(name: &str) -> bool {
             | "table"
             | "hr"
             | "xmp"
-    )
+    ) || is_heading(name)
 }
 
 fn is_heading(name: &str) -> bool {
@@ -214,12 +208,6 @@ fn is_special(name: &str) -> bool {
             | "form"
             | "frame"
             | "frameset"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
             | "head"
             | "header"
             | "hgroup"
@@ -267,7 +255,7 @@ fn is_special(name: &str) -> bool {
             | "ul"
             | "wbr"
             | "xmp"
-    )
+    ) || is_heading(name)
 }
 
 /// Where text other than whitespace would be foster-parented out of a table.
