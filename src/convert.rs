@@ -79,7 +79,14 @@ pub struct Outcome {
 
 /// What the reader hands the workers: an item to parse and plan, or an input that failed.
 enum Pending {
-    Item(usize, RawItem),
+    /// Sequence number, which opening of an input it came from, the item.
+    Item(usize, usize, RawItem),
+    Failed(usize, PostReport),
+}
+
+/// An item once parsed, before it is named.
+enum Parsed {
+    Item(usize, usize, Item),
     Failed(usize, PostReport),
 }
 
@@ -101,12 +108,13 @@ struct Turns {
 struct PlanState {
     next_batch: usize,
     planner: Planner,
-    /// The source and item index of the last syntax error.
-    stopped: Option<(String, Option<usize>)>,
+    /// The input (by opening) in which a syntax error was found: what follows it there is not
+    /// trusted, whatever the splitter made of it.
+    stopped: Option<usize>,
 }
 
 impl Turns {
-    fn plan(&self, batch_no: usize, items: Vec<(usize, Result<Item, PostReport>)>) -> Vec<Job> {
+    fn plan(&self, batch_no: usize, items: Vec<Parsed>) -> Vec<Job> {
         let mut g = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         while g.next_batch != batch_no {
             g = self.cv.wait(g).unwrap_or_else(PoisonError::into_inner);
@@ -114,19 +122,26 @@ impl Turns {
         let st = &mut *g;
         let jobs = items
             .into_iter()
-            .map(|(seq, item)| match item {
-                Err(report) => Job::Failed(seq, report),
-                Ok(item) => {
-                    if let Some((src, at)) = &st.stopped
-                        && *src == item.source
-                        && item.index > *at
-                    {
+            .map(|p| match p {
+                Parsed::Failed(seq, report) => Job::Failed(seq, report),
+                Parsed::Item(seq, opening, item) => {
+                    if st.stopped == Some(opening) {
                         return Job::Ignore(seq);
                     }
                     if item.value.is_err() {
-                        st.stopped = Some((item.source.clone(), item.index));
+                        st.stopped = Some(opening);
                     }
-                    plan(item, seq, &mut st.planner)
+                    let (source, index) = (item.source.clone(), item.index);
+                    // Whatever happens, this batch's turn must pass: a panic here would leave
+                    // every later batch waiting.
+                    let planner = &mut st.planner;
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+                        plan(item, seq, planner)
+                    }))
+                    .unwrap_or_else(|_| {
+                        let msg = "internal error while reading this item (please report it)";
+                        Job::Failed(seq, failed(source, index, None, msg.into()))
+                    })
                 }
             })
             .collect();
@@ -173,7 +188,7 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
     let turns = Arc::new(Turns {
         state: Mutex::new(PlanState {
             next_batch: 0,
-            planner: planner(&opts),
+            planner: planner(&opts.assigned),
             stopped: None,
         }),
         cv: Condvar::new(),
@@ -204,8 +219,18 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
                 let items = batch
                     .into_iter()
                     .map(|p| match p {
-                        Pending::Item(seq, raw) => (seq, Ok(raw.parse())),
-                        Pending::Failed(seq, report) => (seq, Err(report)),
+                        Pending::Item(seq, opening, raw) => {
+                            let (source, index) = (raw.source.clone(), raw.index);
+                            let parse = std::panic::AssertUnwindSafe(move || raw.parse());
+                            match std::panic::catch_unwind(parse) {
+                                Ok(item) => Parsed::Item(seq, opening, item),
+                                Err(_) => {
+                                    let msg = "internal error while parsing this item";
+                                    Parsed::Failed(seq, failed(source, index, None, msg.into()))
+                                }
+                            }
+                        }
+                        Pending::Failed(seq, report) => Parsed::Failed(seq, report),
                     })
                     .collect();
                 let results = turns
@@ -303,7 +328,7 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
     summary.interrupted = feed
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .stopped();
+        .cut_short;
     let report_path = match report {
         Some(w) => {
             let path = w.path.clone();
@@ -503,17 +528,28 @@ fn prepare_output(p: &Path) -> Result<(), Fatal> {
 const BATCH_POSTS: usize = 8;
 const BATCH_BYTES: usize = 256 << 10;
 
-fn planner(opts: &ConvertOptions) -> Planner {
+fn planner(assigned: &HashMap<(String, u64), String>) -> Planner {
+    // Names the output folder uses for its own files: a flat layout writes NAME.json, so a
+    // post called unpress-report would overwrite the report.
+    const RESERVED: [&str; 3] = ["unpress-report.json", "unpress-report", "images"];
     let mut planner = Planner {
-        assigned: opts.assigned.clone(),
+        // Names earlier runs gave (a mirror's state) are kept, unless they are not names this
+        // run would give: empty, unsafe or reserved ones are given afresh.
+        assigned: assigned
+            .iter()
+            .filter(|(_, n)| {
+                !matches!(n.as_str(), "" | "." | "..")
+                    && !n.contains(['/', '\\', '\0'])
+                    && !RESERVED.contains(&n.as_str())
+            })
+            .map(|(k, n)| (k.clone(), n.clone()))
+            .collect(),
         ..Planner::default()
     };
-    // Names the output folder already uses for its own files, and those earlier runs gave.
-    planner.names.claim_exact("unpress-report.json");
-    // A flat layout writes NAME.json: a post called unpress-report would overwrite the report.
-    planner.names.claim_exact("unpress-report");
-    planner.names.claim_exact("images");
-    for name in opts.assigned.values() {
+    for name in RESERVED {
+        planner.names.claim_exact(name);
+    }
+    for name in planner.assigned.values() {
         planner.names.claim_exact(name);
     }
     planner
@@ -526,8 +562,12 @@ struct Feed {
     interrupt: Option<Arc<std::sync::atomic::AtomicBool>>,
     sources: std::vec::IntoIter<Result<PathBuf, InputError>>,
     current: Option<Items>,
+    /// How many inputs have been opened: tells items of one opening from the next.
+    openings: usize,
     seq: usize,
     batch_no: usize,
+    /// Stopped by the interrupt flag with input left unread.
+    cut_short: bool,
 }
 
 impl Feed {
@@ -546,14 +586,22 @@ impl Feed {
             interrupt: opts.interrupt.clone(),
             sources: input::expand(&opts.inputs, out_dir).into_iter(),
             current: None,
+            openings: 0,
             seq: 0,
             batch_no: 0,
+            cut_short: false,
         }
     }
 
     /// The next few items in input order, numbered; `None` when every input is read.
     fn next_batch(&mut self) -> Option<(usize, Vec<Pending>)> {
         if self.stopped() {
+            // Interrupted only if something was left to read.
+            let more =
+                self.current.as_mut().is_some_and(|i| i.next().is_some()) || self.sources.len() > 0;
+            self.cut_short |= more;
+            self.current = None;
+            self.sources = Vec::new().into_iter();
             return None;
         }
         let mut batch = Vec::with_capacity(BATCH_POSTS);
@@ -563,7 +611,7 @@ impl Feed {
                 match items.next() {
                     Some(item) => {
                         bytes += item.pending_len();
-                        batch.push(Pending::Item(self.seq, item));
+                        batch.push(Pending::Item(self.seq, self.openings, item));
                         self.seq += 1;
                         continue;
                     }
@@ -571,7 +619,10 @@ impl Feed {
                 }
             }
             match self.sources.next() {
-                Some(Ok(path)) => self.current = Some(Items::open(&path)),
+                Some(Ok(path)) => {
+                    self.openings += 1;
+                    self.current = Some(Items::open(&path));
+                }
                 Some(Err(e)) => {
                     batch.push(Pending::Failed(self.seq, failed_input(&e)));
                     self.seq += 1;
@@ -884,4 +935,27 @@ fn rel_to(base: &Path, path: &Path) -> String {
         .unwrap_or(path)
         .to_string_lossy()
         .replace('\\', "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_earlier_runs_that_are_reserved_or_unsafe_are_given_afresh() {
+        let mut assigned = HashMap::new();
+        for (id, name) in [
+            (1, "unpress-report"),
+            (2, ""),
+            (3, "../x"),
+            (4, "kept"),
+            (5, "images"),
+        ] {
+            assigned.insert(("post".to_string(), id), name.to_string());
+        }
+        let p = planner(&assigned);
+        let mut kept: Vec<_> = p.assigned.values().cloned().collect();
+        kept.sort();
+        assert_eq!(kept, ["kept"]);
+    }
 }

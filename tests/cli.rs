@@ -267,6 +267,23 @@ fn ctrl_c_stops_cleanly_and_writes_the_report() {
 }
 
 #[test]
+fn a_broken_array_element_is_reported_once() {
+    // A missing `}` leaves the rest of the array unreadable: one error, not a second one for
+    // the wreckage after it.
+    let d = tmp();
+    let f = write(
+        d.path(),
+        "broken.json",
+        r#"[{"id":1,"slug":"a","content":{"rendered":"<p>x</p>"} , {"b":2}]"#,
+    );
+    let o = unpress(&["convert", &f, "--out", d.path().join("o").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = text(&o.stderr);
+    assert_eq!(e.matches("error:").count(), 1, "{e}");
+    assert!(e.contains("0 of 1 items converted"), "{e}");
+}
+
+#[test]
 fn one_bad_post_does_not_stop_the_batch() {
     let d = tmp();
     let arr = serde_json::json!([post(1, "good", "<p>ok</p>"), {"id": 2, "title": "no content"}, post(3, "also-good", "<p>ok</p>")]);

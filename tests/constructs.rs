@@ -233,6 +233,22 @@ fn footnote_plugins_marks_and_back_links_are_read() {
 }
 
 #[test]
+fn footnote_back_links_and_unreferenced_notes_keep_their_place() {
+    // markdown-it: the back-link has a footnote class and points at the mark, inside a list.
+    let html = r##"<ul><li>Point one<sup class="footnote-ref"><a href="#fn1" id="fnref1">[1]</a></sup></li><li>Point two</li></ul><section class="footnotes"><ol><li id="fn1"><p>The note. <a href="#fnref1" class="footnote-backref">↩︎</a></p></li></ol></section>"##;
+    assert_eq!(md(html), "- Point one[^1]\n- Point two\n\n[^1]: The note.");
+    // A note no mark points to does not take the label of one that is pointed to.
+    let html = r##"<p>Claim<sup><a href="#n-b">†</a></sup>.</p><ol><li id="n-a">First, never referenced</li><li id="n-b">Second, referenced</li></ol>"##;
+    assert_eq!(
+        md(html),
+        "Claim[^1].\n\n[^2]: First, never referenced\n\n[^1]: Second, referenced"
+    );
+    // Stray content inside the notes list stays, with the note before it.
+    let html = r##"<p>a<sup><a href="#fn1">1</a></sup></p><ol><li id="fn1">Note one</li><p>More of it</p></ol>"##;
+    assert_eq!(md(html), "a[^1]\n\n[^1]: Note one\n\n    More of it");
+}
+
+#[test]
 fn in_page_links_without_notes_stay_links() {
     // A table of contents links to headings, and a lone `sup` link has no note to point to.
     let html = r##"<ul><li><a href="#intro">1</a></li></ul><h2 id="intro">Intro</h2><p>See<sup><a href="#nowhere">3</a></sup></p>"##;
@@ -247,6 +263,9 @@ fn math_keeps_its_latex_source() {
     assert_eq!(blocks(&b), "```math\nx = b^2\n```");
     let inline = r#"<p>So <math><semantics><mi>a</mi><annotation encoding="application/x-tex">\alpha_1</annotation></semantics></math> holds.</p>"#;
     assert_eq!(md(inline), "So `\\alpha_1` holds.");
+    // KaTeX's visual copy is not read a second time.
+    let katex = r#"<p><span class="katex"><span class="katex-mathml"><math><semantics><mi>r</mi><annotation encoding="application/x-tex">r^2</annotation></semantics></math></span><span class="katex-html" aria-hidden="true"><span class="base">r2</span></span></span></p>"#;
+    assert_eq!(md(katex), "`r^2`");
     // Without a LaTeX source the letters are kept, with a warning.
     let (b, warnings) = model("<p><math><mi>x</mi><mo>+</mo><mn>1</mn></math></p>");
     assert_eq!(blocks(&b), "x+1");

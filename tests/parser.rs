@@ -146,6 +146,11 @@ const CASES: &[&str] = &[
     "<xmp><p>raw</p></xmp>",
     "<p><xmp>raw</xmp></p>",
     "<math><annotation-xml encoding=\"text/html\"><p>x</p></annotation-xml></math>",
+    "<ul><li><search><li>x</li></search></li></ul>",
+    "<dl><dd><search><dt>x</dt></search></dd></dl>",
+    "\u{feff}<p>x</p>",
+    "<script>x</script>\u{feff}y",
+    "<meta charset=utf-8>\u{feff}y",
 ];
 
 #[test]

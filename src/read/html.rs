@@ -171,9 +171,25 @@ impl Notes {
                 candidates.push((n, target));
             }
         }
+        // A link back from a note to its mark points at a mark (or the `sup` round it): that
+        // is a back-link, not a reference, however much it looks like one.
+        let mark_ids: std::collections::HashSet<&str> = candidates
+            .iter()
+            .flat_map(|(a, _)| {
+                [
+                    Some(*a),
+                    a.parent().filter(|p| elem_name(*p) == Some("sup")),
+                ]
+            })
+            .flatten()
+            .filter_map(|n| n.value().as_element().and_then(Element::id))
+            .collect();
         let mut notes = Notes::default();
         let mut taken = std::collections::HashSet::new();
         for (a, target) in candidates {
+            if mark_ids.contains(target) {
+                continue;
+            }
             let Some(li) = ids.get(target).and_then(|t| enclosing_list_item(*t)) else {
                 continue;
             };
@@ -198,7 +214,8 @@ impl Notes {
                     label
                 }
             };
-            for n in [Some(a), a.parent()].into_iter().flatten() {
+            let sup = a.parent().filter(|p| elem_name(*p) == Some("sup"));
+            for n in [Some(a), sup].into_iter().flatten() {
                 if let Some(id) = n.value().as_element().and_then(Element::id) {
                     notes.ref_ids.insert(id.to_string());
                 }
@@ -207,6 +224,16 @@ impl Notes {
         }
         notes
     }
+}
+
+/// The smallest number not yet used as a footnote label, now used.
+fn next_free_label(taken: &mut std::collections::HashSet<String>) -> String {
+    let label = (1..)
+        .map(|n: usize| n.to_string())
+        .find(|l| !taken.contains(l))
+        .unwrap_or_default();
+    taken.insert(label.clone());
+    label
 }
 
 /// The LaTeX source a MathML element carries in `<annotation encoding="application/x-tex">`.
@@ -232,6 +259,10 @@ fn is_note_ref(a: NRef<'_>, el: &Element) -> bool {
     let has_sup = a
         .children()
         .any(|c| c.value().as_element().is_some_and(|e| e.name() == "sup"));
+    // `footnote-backref`, `footnote-back-link`: the way back from a note, not a mark.
+    if el.classes().any(|c| c.contains("back")) {
+        return false;
+    }
     let classed = el
         .classes()
         .any(|c| c.contains("footnote") || c == "fn" || c == "fnref");
@@ -362,6 +393,8 @@ impl Reader<'_> {
             }
             "head" | "title" | "meta" | "link" | "base" | "source" | "track" | "wbr" | "area"
             | "map" | "param" | "col" | "colgroup" => {}
+            // KaTeX draws its math twice: MathML (read above) and this copy for the eye.
+            "span" if has_class(el, "katex-html") => {}
             "math" if tex_annotation(node).is_some() => {
                 // The block editor's math keeps its LaTeX source: that is what Markdown tools
                 // render (```math blocks, math in code spans), not the MathML tree's letters.
@@ -647,12 +680,34 @@ impl Reader<'_> {
 
     fn footnotes(&mut self, node: NRef<'_>) -> Block {
         let mut notes = Vec::new();
-        for li in node.children().filter(|c| elem_name(*c) == Some("li")) {
-            let mut blocks = self.blocks_of(li);
+        // Labels the marks gave out; a note no mark points to gets a number not among them.
+        let mut taken: std::collections::HashSet<String> =
+            self.notes.items.values().cloned().collect();
+        for child in node.children() {
+            let is_item = elem_name(child) == Some("li");
+            let mut blocks = if is_item {
+                self.blocks_of(child)
+            } else {
+                // Anything else in the list (a stray paragraph) belongs to the note before it.
+                let mut sub = Flow::default();
+                self.node(child, &mut sub);
+                finish(sub)
+            };
             strip_backlinks(&mut blocks, &self.notes.ref_ids);
-            let label = match self.notes.items.get(&li.id()) {
+            if !is_item {
+                match notes.last_mut() {
+                    Some(Footnote { blocks: prev, .. }) => prev.extend(blocks),
+                    None if blocks.is_empty() => {}
+                    None => notes.push(Footnote {
+                        label: next_free_label(&mut taken),
+                        blocks,
+                    }),
+                }
+                continue;
+            }
+            let label = match self.notes.items.get(&child.id()) {
                 Some(l) => l.clone(),
-                None => (notes.len() + 1).to_string(),
+                None => next_free_label(&mut taken),
             };
             notes.push(Footnote { label, blocks });
         }

@@ -278,6 +278,8 @@ enum State {
 struct Values {
     it: serde_json::StreamDeserializer<'static, serde_json::de::IoRead<Input>, Value>,
     index: usize,
+    /// Where serde_json started counting (after a byte-order mark and leading whitespace).
+    start: Pos,
 }
 
 struct ArrayState {
@@ -388,6 +390,7 @@ impl Items {
                 let mut values = Values {
                     it: serde_json::Deserializer::from_reader(reader).into_iter::<Value>(),
                     index: 0,
+                    start,
                 };
                 let first = values.it.next();
                 let second = values.it.next();
@@ -413,11 +416,21 @@ impl Values {
         RawItem {
             source: name.to_string(),
             index: many.then_some(index),
-            value: v.map(Raw::Value).map_err(|e| InputError::Json {
-                path: name.to_string(),
-                line: e.line(),
-                column: e.column(),
-                msg: clean_msg(&e),
+            value: v.map(Raw::Value).map_err(|e| {
+                let (line, column) = if e.line() <= 1 {
+                    (
+                        self.start.line,
+                        self.start.col + e.column().saturating_sub(1),
+                    )
+                } else {
+                    (self.start.line + e.line() - 1, e.column())
+                };
+                InputError::Json {
+                    path: name.to_string(),
+                    line,
+                    column,
+                    msg: clean_msg(&e),
+                }
             }),
         }
     }
@@ -606,22 +619,37 @@ impl PeekError {
 /// Skips a UTF-8 byte-order mark and leading whitespace; returns the first significant byte
 /// and where it stands (line, column).
 fn peek_start<R: BufRead>(r: &mut R) -> Result<(Option<u8>, Pos), PeekError> {
-    let mut first_chunk = true;
+    const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
     let mut pos = Pos { line: 1, col: 1 };
+    // Bytes of a byte-order mark seen so far: a slow pipe may deliver it a byte at a time.
+    let mut bom = 0;
+    let mut first = true;
     loop {
         let buf = r.fill_buf().map_err(PeekError::Io)?;
         if buf.is_empty() {
             return Ok((None, pos));
         }
-        if first_chunk {
-            first_chunk = false;
-            if buf.starts_with(&[0xFF, 0xFE]) || buf.starts_with(&[0xFE, 0xFF]) {
-                return Err(PeekError::Encoding("it is UTF-16"));
-            }
-            if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
-                r.consume(3);
+        if first && (buf.starts_with(&[0xFF, 0xFE]) || buf.starts_with(&[0xFE, 0xFF])) {
+            return Err(PeekError::Encoding("it is UTF-16"));
+        }
+        first = false;
+        if bom < BOM.len() && (bom > 0 || buf[0] == BOM[0]) {
+            let n = buf
+                .iter()
+                .zip(&BOM[bom..])
+                .take_while(|(a, b)| a == b)
+                .count();
+            if n > 0 && (bom + n == BOM.len() || n == buf.len()) {
+                bom += n;
+                r.consume(n);
                 continue;
             }
+            if bom > 0 {
+                return Err(PeekError::Encoding(
+                    "it starts with a broken byte-order mark",
+                ));
+            }
+            bom = BOM.len();
         }
         let skip = buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
         for &b in &buf[..skip] {
@@ -856,6 +884,39 @@ mod tests {
         for cap in 1..12 {
             assert_eq!(split(cap), whole, "buffer of {cap} bytes");
         }
+    }
+
+    #[test]
+    fn errors_in_single_objects_and_ndjson_count_from_the_start_of_the_file() {
+        let err = |text: &[u8]| {
+            values(text)
+                .into_iter()
+                .find_map(Result::err)
+                .expect("an error")
+        };
+        assert!(err(b"\n\n\n{\"id\":1 \"slug\":\"a\"}\n").contains("t.json:4:9:"));
+        assert!(err(b"   {\"id\":1 x}").contains("t.json:1:12:"));
+        assert!(err(b"\n\n{}\n{\"id\":2 x}\n").contains("t.json:4:9:"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_arriving_a_byte_at_a_time_is_skipped() {
+        let text = b"\xEF\xBB\xBF [{\"a\":1}]";
+        let reader = Box::new(BufReader::with_capacity(1, &text[..]));
+        let items: Vec<_> = Items::from_reader("t.json".into(), reader)
+            .map(|i| i.parse().value.map_err(|e| e.to_string()))
+            .collect();
+        assert_eq!(items.len(), 1);
+        assert!(items[0].is_ok(), "{items:?}");
+        let broken = Box::new(BufReader::with_capacity(1, &b"\xEF\xBB[{}]"[..]));
+        let e = Items::from_reader("t.json".into(), broken).next().unwrap();
+        assert!(
+            e.parse()
+                .value
+                .unwrap_err()
+                .to_string()
+                .contains("byte-order mark")
+        );
     }
 
     #[test]

@@ -15,9 +15,15 @@ use super::{Dom, Element, NONE, Node, NodeId};
 use html5ever::{LocalName, QualName, local_name, ns};
 use std::borrow::Cow;
 
+static BOM: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new("\u{feff}"));
+
 pub(super) fn parse(html: &str) -> Option<Dom<'_>> {
-    // Carriage returns are normalised and NULs replaced by the tokenizer: leave both to it.
-    if memchr::memchr2(b'\0', b'\r', html.as_bytes()).is_some() {
+    // Carriage returns are normalised and NULs replaced by the tokenizer, and html5ever drops a
+    // byte-order mark wherever it resumes feeding (the start, after a script): leave all three.
+    if memchr::memchr2(b'\0', b'\r', html.as_bytes()).is_some()
+        || BOM.find(html.as_bytes()).is_some()
+    {
         return None;
     }
     let mut dom = Dom::with_capacity(html.len() / 40 + 4);
@@ -174,7 +180,9 @@ fn is_raw_text(name: &str) -> bool {
     )
 }
 
-/// The HTML "special" category (HTML elements only: foreign content never gets here).
+/// The HTML "special" category as html5ever 0.40 has it (HTML elements only: foreign content
+/// never gets here). It predates `search`, which the current standard adds: what counts is
+/// building the tree html5ever builds.
 fn is_special(name: &str) -> bool {
     matches!(
         name,
@@ -235,7 +243,6 @@ fn is_special(name: &str) -> bool {
             | "plaintext"
             | "pre"
             | "script"
-            | "search"
             | "section"
             | "select"
             | "source"
