@@ -9,10 +9,10 @@ use std::time::Duration;
 
 const EXIT_CODES: &str = "\
 Exit status:
-  0  every post (and every image) was converted
-  1  some posts or images failed; the rest were written (see unpress-report.json)
-  2  usage error, or nothing could be done (e.g. the output folder is not writable)
-  130  interrupted (Ctrl-C): posts already converted are written and in the report";
+  0    every post (and every image) was converted
+  1    some posts or images failed; the rest were written (see unpress-report.json)
+  2    usage error, or nothing could be done (e.g. the output folder is not writable)
+  130  interrupted (Ctrl-C, convert): posts already converted are written and reported";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -76,9 +76,10 @@ Each post becomes OUT/<slug>/index.md (and index.txt, …) with its images besid
 OUT/unpress-report.json lists every post, its files, its images and its warnings.
 
 Exit status:
-  0  every post (and every image) was converted
-  1  some posts or images failed; the rest were written (see unpress-report.json)
-  2  usage error, or nothing could be done (e.g. the output folder is not writable)";
+  0    every post (and every image) was converted
+  1    some posts or images failed; the rest were written (see unpress-report.json)
+  2    usage error, or nothing could be done (e.g. the output folder is not writable)
+  130  interrupted (Ctrl-C): posts under way were finished; the report lists what was done";
 
 const FETCH_EXAMPLES: &str = "\
 Examples:
