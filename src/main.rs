@@ -142,7 +142,7 @@ fn convert(args: &ConvertArgs) -> ExitCode {
     if !args.quiet && (failed || args.verbose) {
         eprintln!(
             "unpress: {} of {} items converted, {} skipped (not posts, or duplicates), {} failed; \
-             {} images downloaded, {} failed; {} warnings{}",
+             {} images saved, {} failed; {} warnings{}",
             s.converted,
             s.posts,
             s.skipped,
