@@ -9,8 +9,7 @@ type NRef<'a> = NodeRef<'a>;
 /// Parses a fragment of rendered HTML (`content.rendered`) into blocks.
 pub fn read_html(html: &str, diag: &mut Diag) -> Vec<Block> {
     let doc = Dom::parse_fragment(html);
-    let notes = if html.contains("href=\"#") || html.contains("href='#") || html.contains("href=#")
-    {
+    let notes = if has_fragment_link(html) {
         Notes::find(doc.root())
     } else {
         Notes::default()
@@ -23,6 +22,17 @@ pub fn read_html(html: &str, diag: &mut Diag) -> Vec<Block> {
     let mut flow = Flow::default();
     r.children(doc.root(), &mut flow);
     finish(flow)
+}
+
+/// Whether any link points inside the page (`href="#…"`): only then can there be footnotes.
+fn has_fragment_link(html: &str) -> bool {
+    static HREF: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("href="));
+    let b = html.as_bytes();
+    HREF.find_iter(b).any(|i| {
+        let rest = &b[i + 5..];
+        rest.starts_with(b"#") || rest.starts_with(b"\"#") || rest.starts_with(b"'#")
+    })
 }
 
 /// Parses HTML that should hold only running text (titles, captions, excerpts) into inlines.
@@ -1553,7 +1563,7 @@ fn norm_seq(inlines: Vec<Inline>, st: &mut Norm) -> Vec<Inline> {
                 }
             }
             // Collapsed text has single spaces: runs between line breaks are copied whole.
-            Inline::Text(t) if !t.contains("  ") => {
+            Inline::Text(t) if DOUBLE_SPACE.find(t.as_bytes()).is_none() => {
                 let mut s = String::with_capacity(t.len());
                 let mut rest: &str = &t;
                 loop {
