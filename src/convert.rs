@@ -94,7 +94,8 @@ enum Parsed {
 enum Job {
     Convert(usize, Unit),
     Failed(usize, PostReport),
-    /// An item after a syntax error in the same array: not reported, as it cannot be trusted.
+    /// A complaint about an array's structure right after one of its elements failed: the
+    /// same damage, not reported twice.
     Ignore(usize),
 }
 
@@ -125,7 +126,9 @@ impl Turns {
             .map(|p| match p {
                 Parsed::Failed(seq, report) => Job::Failed(seq, report),
                 Parsed::Item(seq, opening, item) => {
-                    if st.stopped == Some(opening) {
+                    // After an element that did not parse, the splitter's complaint about the
+                    // array's end is the same damage seen again; later elements still count.
+                    if st.stopped == Some(opening) && item.index.is_none() {
                         return Job::Ignore(seq);
                     }
                     if item.value.is_err() {
@@ -415,14 +418,13 @@ fn messages(p: &PostReport, level: Messages) -> Vec<String> {
         )),
         _ => {}
     }
-    if level == Messages::Quiet {
-        return out;
-    }
     for w in &p.warnings {
         match w {
+            // A failed image fails the run (exit 1), so it is said even with -q.
             Warning::ImageFailed { url, reason } => {
                 out.push(format!("warning: {}: image {url}: {reason}", p.origin()))
             }
+            _ if level == Messages::Quiet => {}
             other if level == Messages::Verbose => {
                 out.push(format!("warning: {}: {other}", p.origin()))
             }
@@ -762,7 +764,8 @@ fn plan(item: Item, seq: usize, planner: &mut Planner) -> Job {
             _ => names.claim(&stem, ""),
         }
     };
-    let renamed = (!head.slug.is_empty() && name != head.slug).then(|| name.clone());
+    // A post without a slug gets a made-up name: said too, as its address changes.
+    let renamed = (name != head.slug).then(|| name.clone());
     Job::Convert(
         seq,
         Unit {

@@ -43,11 +43,21 @@ impl fmt::Display for Warning {
                 "no _embedded data: author, categories and tags are written as ids (fetch with ?_embed)"
             ),
             Warning::NoOffset => write!(f, "no date_gmt: dates are written without a UTC offset"),
+            Warning::SlugChanged { from, to } if from.is_empty() => {
+                write!(f, "no slug: written as {to:?}")
+            }
             Warning::SlugChanged { from, to } => {
-                write!(
-                    f,
-                    "slug {from:?} is not a safe file name: written as {to:?}"
-                )
+                if crate::output::safe_component(from) == *from {
+                    write!(
+                        f,
+                        "slug {from:?} is used by another post: written as {to:?}"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "slug {from:?} is not a safe file name: written as {to:?}"
+                    )
+                }
             }
             Warning::TableCellFlattened => {
                 write!(

@@ -60,16 +60,24 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Man { dir } => {
-            let result = match dir {
+            let result = match &dir {
                 // unpress.1 plus a page per command, which the top page's SEE ALSO names.
-                Some(dir) => std::fs::create_dir_all(&dir)
-                    .and_then(|_| clap_mangen::generate_to(Cli::command(), &dir)),
+                Some(dir) => std::fs::create_dir_all(dir)
+                    .and_then(|_| clap_mangen::generate_to(Cli::command(), dir)),
                 None => clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()),
             };
             match result {
                 Ok(()) => ExitCode::SUCCESS,
+                // `unpress man | head`: the reader has what it wanted.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("unpress: cannot write the man page: {e}");
+                    match dir {
+                        Some(d) => eprintln!(
+                            "unpress: cannot write the man pages to {}: {e}",
+                            d.display()
+                        ),
+                        None => eprintln!("unpress: cannot write the man page: {e}"),
+                    }
                     ExitCode::from(2)
                 }
             }
@@ -140,16 +148,21 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         return ExitCode::from(130);
     }
     if !args.quiet && (failed || args.verbose) {
+        let strict = if args.strict && s.warnings > 0 && s.failed == 0 && s.images_failed == 0 {
+            " (--strict: warnings count as failures)"
+        } else {
+            ""
+        };
         eprintln!(
-            "unpress: {} of {} items converted, {} skipped (not posts, or duplicates), {} failed; \
-             {} images saved, {} failed; {} warnings{}",
+            "unpress: {} of {} converted, {} skipped (not posts, or duplicates), {} failed; \
+             {} saved, {} failed; {}{strict}{}",
             s.converted,
-            s.posts,
+            plural(s.posts, "item"),
             s.skipped,
             s.failed,
-            s.images_downloaded,
+            plural(s.images_downloaded, "image"),
             s.images_failed,
-            s.warnings,
+            plural(s.warnings, "warning"),
             report_note
         );
     }
@@ -167,6 +180,15 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// "1 warning", "2 warnings".
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }
 

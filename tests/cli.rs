@@ -280,7 +280,35 @@ fn a_broken_array_element_is_reported_once() {
     assert_eq!(o.status.code(), Some(1));
     let e = text(&o.stderr);
     assert_eq!(e.matches("error:").count(), 1, "{e}");
-    assert!(e.contains("0 of 1 items converted"), "{e}");
+    assert!(e.contains("0 of 1 item converted"), "{e}");
+}
+
+#[test]
+fn a_bad_element_costs_that_element_and_a_bad_ndjson_line_says_what_was_lost() {
+    let d = tmp();
+    let good = |i: u64| post(i, &format!("p{i}"), "<p>ok</p>").to_string();
+    let arr = format!("[{},{{\"id\": 2, \"sticky\": flase}},{}]", good(1), good(3));
+    let f = write(d.path(), "arr.json", arr);
+    let out = d.path().join("a");
+    let o = unpress(&["convert", &f, "--out", out.to_str().unwrap()]);
+    let e = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        out.join("p1/index.md").exists() && out.join("p3/index.md").exists(),
+        "{e}"
+    );
+    assert!(
+        e.contains("arr.json:1:") && e.contains("expected true, false or null"),
+        "{e}"
+    );
+    let nd = format!("{}\n{{\"id\": 2,,}}\n{}\n", good(1), good(3));
+    let f = write(d.path(), "n.ndjson", nd);
+    let o = unpress(&["convert", &f, "--out", d.path().join("n").to_str().unwrap()]);
+    let e = text(&o.stderr);
+    assert!(
+        e.contains("n.ndjson:2:") && e.contains("nothing after it in this file was read"),
+        "{e}"
+    );
 }
 
 #[test]

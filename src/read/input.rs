@@ -130,7 +130,7 @@ impl RawItem {
                     let (line, column) = if e.line() <= 1 {
                         (line, col + e.column().saturating_sub(1))
                     } else {
-                        (line + e.line() - 1, e.column())
+                        (line + e.line() - 1, e.column().max(1))
                     };
                     InputError::Json {
                         path: self.source.clone(),
@@ -235,21 +235,12 @@ fn walk(
 /// A syntax error ends the source (what follows it cannot be trusted). Returns `false` if `f`
 /// asked to stop.
 pub fn read_source(path: &Path, f: &mut dyn FnMut(Item) -> bool) -> bool {
-    let mut asked_to_stop = false;
-    read_source_raw(path, &mut |raw| {
-        let item = raw.parse();
-        let bad = item.value.is_err();
-        if !f(item) {
-            asked_to_stop = true;
-            return false;
-        }
-        !bad
-    });
-    !asked_to_stop
+    read_source_raw(path, &mut |raw| f(raw.parse()))
 }
 
-/// [`read_source`] without parsing array elements: each is handed over as its bytes.
-/// The caller must treat a syntax error as the end of that source, as `read_source` does.
+/// [`read_source`] without parsing array elements: each is handed over as its bytes. An
+/// element that does not parse costs that element: the splitter has found where the next one
+/// starts. An error in the input's structure ends the source (and says so).
 pub fn read_source_raw(path: &Path, f: &mut dyn FnMut(RawItem) -> bool) -> bool {
     for item in Items::open(path) {
         if !f(item) {
@@ -423,13 +414,15 @@ impl Values {
                         self.start.col + e.column().saturating_sub(1),
                     )
                 } else {
-                    (self.start.line + e.line() - 1, e.column())
+                    (self.start.line + e.line() - 1, e.column().max(1))
                 };
+                // NDJSON cannot be picked up again after a broken line: say what was lost.
+                let rest = if many { REST_NOT_READ } else { "" };
                 InputError::Json {
                     path: name.to_string(),
                     line,
                     column,
-                    msg: clean_msg(&e),
+                    msg: format!("{}{rest}", clean_msg(&e)),
                 }
             }),
         }
@@ -501,7 +494,7 @@ impl ArrayState {
                 }
                 Ok(Some(c)) => {
                     let msg = format!(
-                        "expected `,` or `]` after item {}, found `{}`",
+                        "expected `,` or `]` after item {}, found `{}`{REST_NOT_READ}",
                         self.index, c as char
                     );
                     return fail(err_at(sc.pos, &msg));
@@ -587,14 +580,34 @@ impl ArrayState {
     }
 }
 
-/// serde_json's messages end with "at line L column C", which the error already says.
+/// serde_json's message without its "at line L column C" (the error says where), in words
+/// a person reading about their own file would use.
 fn clean_msg(e: &serde_json::Error) -> String {
     let s = e.to_string();
-    match s.rfind(" at line ") {
-        Some(i) => s[..i].to_string(),
-        None => s,
+    let s = match s.rfind(" at line ") {
+        Some(i) => &s[..i],
+        None => &s,
+    };
+    match s {
+        "expected ident" => "expected true, false or null".into(),
+        "EOF while parsing a string" => {
+            "the file ends inside a string (a closing quote is missing)".into()
+        }
+        "EOF while parsing an object" => "the file ends inside an object (a `}` is missing)".into(),
+        "EOF while parsing a list" => "the file ends inside an array (a `]` is missing)".into(),
+        "EOF while parsing a value" => "the file ends where a value should be".into(),
+        "key must be a string" => {
+            "expected a quoted key (a stray comma, or a missing quote?)".into()
+        }
+        s if s.starts_with("control character") => {
+            "a line break or control character inside a string (a closing quote is missing?)".into()
+        }
+        s => s.to_string(),
     }
 }
+
+/// What follows an error that leaves the input at an unknown place.
+const REST_NOT_READ: &str = "; nothing after it in this file was read";
 
 enum PeekError {
     Io(std::io::Error),
