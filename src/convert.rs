@@ -272,7 +272,28 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
     let mut stdout_ok = true;
     let (mut written, mut stdout_refused) = (0usize, 0usize);
     let mut report_err = None;
-    for batch in done_rx {
+    let mut announced = false;
+    loop {
+        // Waiting in slices, so that a Ctrl-C is answered at once even while slow downloads
+        // keep every worker busy.
+        let batch = match done_rx.recv_timeout(std::time::Duration::from_millis(200)) {
+            Ok(b) => b,
+            Err(mpsc::RecvTimeoutError::Timeout) => Vec::new(),
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        if !announced
+            && opts
+                .interrupt
+                .as_ref()
+                .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
+        {
+            announced = true;
+            bar.suspend(|| {
+                eprintln!(
+                    "unpress: stopping: finishing the posts under way (Ctrl-C again stops at once)"
+                )
+            });
+        }
         bar.inc(batch.len() as u64);
         pending.extend(batch.into_iter().map(|d| (d.seq, d)));
         while let Some(done) = pending.remove(&next) {

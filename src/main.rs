@@ -93,6 +93,16 @@ fn convert(args: &ConvertArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if matches!(opts.sink, unpress::convert::Sink::Stdout)
+        && opts.formats.contains(&unpress::write::Format::Epub)
+        && !args.no_images
+        && !args.quiet
+    {
+        eprintln!(
+            "unpress: note: an EPUB written to standard output has no images (they are \
+             downloaded into the output folder); use --out DIR to have them inside"
+        );
+    }
     // Nothing to read at all is not a batch with failures: nothing could be done.
     if opts
         .inputs
