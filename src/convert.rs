@@ -445,6 +445,9 @@ fn messages(p: &PostReport, level: Messages) -> Vec<String> {
             Warning::ImageFailed { url, reason } => {
                 out.push(format!("warning: {}: image {url}: {reason}", p.origin()))
             }
+            Warning::ImageSubstituted { .. } if level != Messages::Quiet => {
+                out.push(format!("warning: {}: {w}", p.origin()))
+            }
             _ if level == Messages::Quiet => {}
             other if level == Messages::Verbose => {
                 out.push(format!("warning: {}: {other}", p.origin()))
@@ -889,8 +892,31 @@ fn convert_one(
     let urls = media::collect(&mut doc);
     if let Some(dl) = dl {
         let fetched = dl.fetch_all(&urls, &img_dir);
+        let alternatives = media::alternatives(&mut doc);
         let mut local = HashMap::new();
         for (url, r) in urls.iter().zip(fetched) {
+            // The best size missing (a 404 for the full-size file is common after a site's
+            // media was regenerated): the other sizes the post names are tried, largest first.
+            let r = match r {
+                Err(reason) if alternatives.contains_key(url) => {
+                    let found = alternatives[url].iter().find_map(|alt| {
+                        let got = dl.fetch_all(std::slice::from_ref(alt), &img_dir);
+                        got.into_iter().next()?.ok().map(|p| (alt.clone(), p))
+                    });
+                    match found {
+                        Some((used, path)) => {
+                            diag.warn(Warning::ImageSubstituted {
+                                url: url.clone(),
+                                reason,
+                                used,
+                            });
+                            Ok(path)
+                        }
+                        None => Err(reason),
+                    }
+                }
+                r => r,
+            };
             match r {
                 Ok(path) => {
                     let file = path

@@ -15,6 +15,12 @@ pub enum Warning {
     UnsafeUrl { url: String },
     /// An image that could not be downloaded: the output keeps the remote URL.
     ImageFailed { url: String, reason: String },
+    /// The best size of an image failed; another size the post offers was used instead.
+    ImageSubstituted {
+        url: String,
+        reason: String,
+        used: String,
+    },
     /// `_embedded` was absent: authors and terms are written as ids.
     NotEmbedded,
     /// `date_gmt` was missing, so the date carries no offset.
@@ -37,6 +43,9 @@ impl fmt::Display for Warning {
             Warning::UnsafeUrl { url } => write!(f, "unsafe URL removed, text kept: {url}"),
             Warning::ImageFailed { url, reason } => {
                 write!(f, "image not downloaded: {url}: {reason}")
+            }
+            Warning::ImageSubstituted { url, reason, used } => {
+                write!(f, "image {url}: {reason}; used another size: {used}")
             }
             Warning::NotEmbedded => write!(
                 f,

@@ -57,6 +57,38 @@ pub fn collect(doc: &mut Document) -> Vec<String> {
     urls
 }
 
+/// For each image's best URL, the other URLs of the same image to try if it fails: `src`, then
+/// the other `srcset` candidates from the largest down, resolved and each listed once.
+pub fn alternatives(doc: &mut Document) -> HashMap<String, Vec<String>> {
+    let base = doc.meta.link.clone();
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for_each_image_mut(doc, &mut |slot| {
+        let ImageSlot::Image(img) = slot else {
+            return;
+        };
+        let Some(best) = resolve(img.best_url(), base.as_deref()) else {
+            return;
+        };
+        let mut others: Vec<&crate::model::SrcCandidate> = img.srcset.iter().collect();
+        others.sort_by(|a, b| {
+            (b.width, b.density.map(|d| (d * 1000.0) as u64))
+                .cmp(&(a.width, a.density.map(|d| (d * 1000.0) as u64)))
+        });
+        let list = out.entry(best.clone()).or_default();
+        for u in std::iter::once(img.src.as_str()).chain(others.into_iter().map(|c| c.url.as_str()))
+        {
+            if let Some(u) = resolve(u, base.as_deref())
+                && u != best
+                && !list.contains(&u)
+            {
+                list.push(u);
+            }
+        }
+    });
+    out.retain(|_, v| !v.is_empty());
+    out
+}
+
 /// Points images at their local copies; those that failed keep their remote URL.
 pub fn relink(doc: &mut Document, local: &HashMap<String, String>) {
     let base = doc.meta.link.clone();

@@ -130,6 +130,52 @@ fn image_404_is_a_warning_and_the_markdown_keeps_the_remote_url() {
 }
 
 #[test]
+fn a_missing_full_size_image_falls_back_to_the_sizes_the_post_offers() {
+    // The widest srcset entry is gone (regenerated media); src is there.
+    let server = Server::start(|path, _| {
+        if path == "/a-800.jpg" {
+            Reply::ok("image/jpeg", JPEG)
+        } else {
+            Reply::status(404)
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let b = &server.base;
+    let html = format!(
+        "<figure><img src=\"{b}/a-800.jpg\" srcset=\"{b}/a-800.jpg 800w, {b}/a.jpg 1600w, {b}/a-400.jpg 400w\" alt=\"pic\"></figure>"
+    );
+    let input = dir.path().join("p.json");
+    std::fs::write(&input, post(7, "p", &html).to_string()).unwrap();
+    let out = dir.path().join("out");
+    let o = unpress(&[
+        "convert",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let e = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+    assert!(
+        e.contains("used another size") && e.contains("a-800.jpg"),
+        "{e}"
+    );
+    let md = std::fs::read_to_string(out.join("p/index.md")).unwrap();
+    assert!(md.contains("![pic](a-800.jpg)"), "{md}");
+    assert_eq!(
+        server.hits("/a-400.jpg"),
+        0,
+        "stops at the first size that works"
+    );
+    let r = report(&out);
+    assert!(
+        r["posts"][0]["images"][0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("a-800.jpg")
+    );
+}
+
+#[test]
 fn image_500_then_200_succeeds_after_a_retry() {
     let server = Server::start(|_, n| {
         if n == 1 {
