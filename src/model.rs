@@ -276,6 +276,40 @@ fn push_plain(inlines: &[Inline], out: &mut String) {
     }
 }
 
+/// Visits every run of inline content in blocks, nested ones included.
+pub fn for_each_inline_run(blocks: &[Block], f: &mut dyn FnMut(&[Inline])) {
+    for b in blocks {
+        match b {
+            Block::Para { content } | Block::Heading { content, .. } => f(content),
+            Block::List { items, .. } => items.iter().for_each(|i| for_each_inline_run(i, f)),
+            Block::Quote {
+                blocks,
+                attribution,
+            } => {
+                for_each_inline_run(blocks, f);
+                f(attribution);
+            }
+            Block::Details { summary, blocks } => {
+                f(summary);
+                for_each_inline_run(blocks, f);
+            }
+            Block::Footnotes { notes } => {
+                notes.iter().for_each(|n| for_each_inline_run(&n.blocks, f))
+            }
+            Block::Table(t) => {
+                f(&t.caption);
+                t.head.iter().chain(&t.body).flatten().for_each(|c| f(c));
+            }
+            Block::Figure(fig) => {
+                fig.images.iter().for_each(|fi| f(&fi.caption));
+                f(&fig.caption);
+            }
+            Block::Embed { caption, .. } => f(caption),
+            Block::Code { .. } | Block::Rule => {}
+        }
+    }
+}
+
 /// Visits every image of a document, body and featured, mutably: the media pass uses it to
 /// collect and to relink, so the two can never disagree about which images exist.
 pub fn for_each_image_mut(doc: &mut Document, f: &mut dyn FnMut(ImageSlot<'_>)) {

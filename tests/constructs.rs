@@ -249,10 +249,25 @@ fn footnote_back_links_and_unreferenced_notes_keep_their_place() {
 }
 
 #[test]
+fn headings_that_in_page_links_point_to_keep_their_ids() {
+    // The post's own id on the heading, or a table-of-contents plugin's span inside it.
+    let html = r##"<p><a href="#intro">Go</a> <a href="#Setup">Set</a></p><h2 id="intro">Introduction</h2><h2><span class="ez-toc-section" id="Setup"></span>Setting up</h2><h2 id="unused">Other</h2>"##;
+    assert_eq!(
+        md(html),
+        "[Go](#intro) [Set](#Setup)\n\n## Introduction {#intro}\n\n## Setting up {#Setup}\n\n## Other"
+    );
+    // Braces ending a heading's own text are not taken for attributes.
+    assert_eq!(md("<h3>Using {braces}</h3>"), "### Using {braces\\}");
+}
+
+#[test]
 fn in_page_links_without_notes_stay_links() {
     // A table of contents links to headings, and a lone `sup` link has no note to point to.
     let html = r##"<ul><li><a href="#intro">1</a></li></ul><h2 id="intro">Intro</h2><p>See<sup><a href="#nowhere">3</a></sup></p>"##;
-    assert_eq!(md(html), "- [1](#intro)\n\n## Intro\n\nSee[3](#nowhere)");
+    assert_eq!(
+        md(html),
+        "- [1](#intro)\n\n## Intro {#intro}\n\nSee[3](#nowhere)"
+    );
 }
 
 #[test]

@@ -57,7 +57,11 @@ fn md_of(doc: &Document) -> String {
 }
 
 fn md_options() -> Options {
-    Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH
+    // Heading attributes as Hugo, Zola and Jekyll read them (`## Title {#id}`).
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
 /// Text as compared: whitespace collapsed, Unicode super/subscripts as their plain characters.

@@ -436,7 +436,15 @@ impl Reader<'_> {
                 if !content.is_empty() {
                     flow.blocks.push(Block::Heading {
                         level,
-                        anchor: el.id().map(str::to_string),
+                        // A table-of-contents plugin's anchor is often a span inside the heading.
+                        anchor: el
+                            .id()
+                            .or_else(|| {
+                                node.descendants()
+                                    .skip(1)
+                                    .find_map(|d| d.value().as_element().and_then(Element::id))
+                            })
+                            .map(str::to_string),
                         content,
                     });
                 }

@@ -5,13 +5,14 @@ use crate::model::{Block, Document, Figure, Image, Inline, Table};
 use crate::write::{WriteOptions, front_matter};
 
 pub fn write(doc: &Document, opts: &WriteOptions) -> String {
+    let targets = link_targets(&doc.blocks);
     let featured = doc
         .meta
         .featured_image
         .as_ref()
         .map(|i| i.target().to_string());
     let mut out = front_matter::write(&doc.meta, featured.as_deref(), opts.front_matter);
-    let body = blocks(&doc.blocks);
+    let body = blocks_with(&doc.blocks, "\n\n", &targets);
     out.reserve(body.len() + 2);
     if !out.is_empty() && !body.is_empty() {
         out.push('\n');
@@ -26,7 +27,45 @@ pub fn write(doc: &Document, opts: &WriteOptions) -> String {
 /// Blocks separated by blank lines. Two lists in a row switch bullet (or delimiter) so that
 /// CommonMark keeps them apart instead of merging them.
 pub fn blocks(bs: &[Block]) -> String {
-    blocks_sep(bs, "\n\n")
+    blocks_with(bs, "\n\n", &link_targets(bs))
+}
+
+/// The fragments the document's own `#links` point to.
+fn link_targets(bs: &[Block]) -> std::collections::HashSet<String> {
+    fn walk(inlines: &[Inline], out: &mut std::collections::HashSet<String>) {
+        for i in inlines {
+            match i {
+                Inline::Link { url, content, .. } => {
+                    if let Some(f) = url.strip_prefix('#') {
+                        out.insert(f.to_string());
+                    }
+                    walk(content, out);
+                }
+                Inline::Strong(c)
+                | Inline::Emph(c)
+                | Inline::Strike(c)
+                | Inline::Sup(c)
+                | Inline::Sub(c)
+                | Inline::Mark(c) => walk(c, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = std::collections::HashSet::new();
+    crate::model::for_each_inline_run(bs, &mut |inl| walk(inl, &mut out));
+    out
+}
+
+thread_local! {
+    /// The anchors `#links` of the document being written point to (a writer-wide setting).
+    static TARGETS: std::cell::RefCell<std::collections::HashSet<String>> = Default::default();
+}
+
+fn blocks_with(bs: &[Block], sep: &str, targets: &std::collections::HashSet<String>) -> String {
+    TARGETS.with(|t| t.replace(targets.clone()));
+    let out = blocks_sep(bs, sep);
+    TARGETS.with(|t| t.borrow_mut().clear());
+    out
 }
 
 fn blocks_sep(bs: &[Block], sep: &str) -> String {
@@ -67,7 +106,11 @@ fn block_into(b: &Block, alt: bool, out: &mut String) {
 fn block(b: &Block, alt: bool) -> String {
     match b {
         Block::Para { content } => inlines(content, Ctx::default()),
-        Block::Heading { level, content, .. } => {
+        Block::Heading {
+            level,
+            content,
+            anchor,
+        } => {
             let text = inlines(
                 content,
                 Ctx {
@@ -75,7 +118,21 @@ fn block(b: &Block, alt: bool) -> String {
                     ..Ctx::default()
                 },
             );
-            format!("{} {}", "#".repeat(usize::from((*level).clamp(1, 6))), text)
+            let mut h = format!("{} {}", "#".repeat(usize::from((*level).clamp(1, 6))), text);
+            // A heading ending in `{…}` would be read as attributes by the generators above.
+            if h.ends_with('}') {
+                h.pop();
+                h.push_str("\\}");
+            }
+            // A heading a `#link` of the post points to keeps its id (`{#id}`, which Hugo, Zola
+            // and Jekyll read); otherwise their generated ids would leave the link dangling.
+            if let Some(a) = anchor
+                && is_plain_id(a)
+                && TARGETS.with(|t| t.borrow().contains(a))
+            {
+                h.push_str(&format!(" {{#{a}}}"));
+            }
+            h
         }
         Block::List {
             ordered,
@@ -86,7 +143,7 @@ fn block(b: &Block, alt: bool) -> String {
             blocks: inner,
             attribution,
         } => {
-            let mut body = blocks(inner);
+            let mut body = blocks_sep(inner, "\n\n");
             if !attribution.is_empty() {
                 if !body.is_empty() {
                     body.push_str("\n\n");
@@ -136,7 +193,7 @@ fn block(b: &Block, alt: bool) -> String {
             if !summary.is_empty() {
                 s = inlines(&[Inline::Strong(summary.clone())], Ctx::default());
             }
-            let body = blocks(inner);
+            let body = blocks_sep(inner, "\n\n");
             if !body.is_empty() {
                 if !s.is_empty() {
                     s.push_str("\n\n");
@@ -148,7 +205,7 @@ fn block(b: &Block, alt: bool) -> String {
         Block::Footnotes { notes } => {
             let mut parts = Vec::new();
             for n in notes {
-                let body = blocks(&n.blocks);
+                let body = blocks_sep(&n.blocks, "\n\n");
                 let label = footnote_label(&n.label);
                 parts.push(format!("[^{label}]: {}", indent_rest(&body, "    ")));
             }
@@ -156,6 +213,13 @@ fn block(b: &Block, alt: bool) -> String {
         }
         Block::Rule => "* * *".to_string(),
     }
+}
+
+/// An id `{#id}` can carry as it is.
+fn is_plain_id(a: &str) -> bool {
+    !a.is_empty()
+        && a.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
 }
 
 fn footnote_label(l: &str) -> String {
