@@ -898,7 +898,9 @@ fn convert_one(
             // The best size missing (a 404 for the full-size file is common after a site's
             // media was regenerated): the other sizes the post names are tried, largest first.
             let r = match r {
-                Err(reason) if alternatives.contains_key(url) => {
+                Err(reason)
+                    if crate::fetch::is_missing(&reason) && alternatives.contains_key(url) =>
+                {
                     let found = alternatives[url].iter().find_map(|alt| {
                         let got = dl.fetch_all(std::slice::from_ref(alt), &img_dir);
                         got.into_iter().next()?.ok().map(|p| (alt.clone(), p))

@@ -176,6 +176,28 @@ fn a_missing_full_size_image_falls_back_to_the_sizes_the_post_offers() {
 }
 
 #[test]
+fn other_sizes_are_tried_only_when_the_server_has_no_such_file() {
+    // Refused (403), not missing: another URL on the same server would only repeat the wait.
+    let server = Server::start(|_, _| Reply::status(403));
+    let dir = tempfile::tempdir().unwrap();
+    let b = &server.base;
+    let html =
+        format!("<img src=\"{b}/s.jpg\" srcset=\"{b}/s.jpg 400w, {b}/l.jpg 800w\" alt=\"x\">");
+    let input = dir.path().join("p.json");
+    std::fs::write(&input, post(7, "p", &html).to_string()).unwrap();
+    let out = dir.path().join("out");
+    let o = unpress(&[
+        "convert",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(server.hits("/l.jpg"), 1);
+    assert_eq!(server.hits("/s.jpg"), 0, "{}", text(&o.stderr));
+}
+
+#[test]
 fn image_500_then_200_succeeds_after_a_retry() {
     let server = Server::start(|_, n| {
         if n == 1 {

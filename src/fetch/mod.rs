@@ -72,6 +72,13 @@ struct Inner {
 /// What became of one requested image: the file it is in, or why there is none.
 pub type Fetched = Result<PathBuf, String>;
 
+/// Whether a failed fetch's reason says the server has no such file (404 or 410): then another
+/// size of the same image may still be there. When the server could not be reached, or refused
+/// for another reason, trying other URLs of it only repeats the wait.
+pub fn is_missing(reason: &str) -> bool {
+    reason.starts_with("HTTP 404") || reason.starts_with("HTTP 410")
+}
+
 /// A failed attempt, and whether trying again could help.
 struct Fail {
     msg: String,
