@@ -281,12 +281,7 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
             Err(mpsc::RecvTimeoutError::Timeout) => Vec::new(),
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         };
-        if !announced
-            && opts
-                .interrupt
-                .as_ref()
-                .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
-        {
+        if !announced && raised(&opts.interrupt) {
             announced = true;
             bar.suspend(|| {
                 eprintln!(
@@ -581,6 +576,12 @@ fn planner(assigned: &HashMap<(String, u64), String>) -> Planner {
     planner
 }
 
+/// Whether the interrupt flag, if there is one, has been set.
+fn raised(flag: &Option<Arc<std::sync::atomic::AtomicBool>>) -> bool {
+    flag.as_ref()
+        .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
+}
+
 /// The inputs, read a batch at a time by whichever worker needs work next. Reading takes
 /// turns under a lock rather than running on a thread of its own: a separate reader thread
 /// competed with the workers for the cores and woke them for every batch.
@@ -598,9 +599,7 @@ struct Feed {
 
 impl Feed {
     fn stopped(&self) -> bool {
-        self.interrupt
-            .as_ref()
-            .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
+        raised(&self.interrupt)
     }
 
     fn new(opts: &ConvertOptions) -> Feed {
@@ -892,7 +891,15 @@ fn convert_one(
     let urls = media::collect(&mut doc);
     if let Some(dl) = dl {
         let fetched = dl.fetch_all(&urls, &img_dir);
-        let alternatives = media::alternatives(&mut doc);
+        // Other sizes are looked up only for a post that needs them.
+        let alternatives = if fetched
+            .iter()
+            .any(|r| r.as_ref().is_err_and(|e| crate::fetch::is_missing(e)))
+        {
+            media::alternatives(&mut doc)
+        } else {
+            HashMap::new()
+        };
         let mut local = HashMap::new();
         for (url, r) in urls.iter().zip(fetched) {
             // The best size missing (a 404 for the full-size file is common after a site's

@@ -113,6 +113,18 @@ pub struct Table {
     pub body: Vec<Vec<Vec<Inline>>>,
 }
 
+impl Table {
+    /// The widest row's cell count: the column count a grid needs (0 for a table of no cells).
+    pub fn columns(&self) -> usize {
+        self.head
+            .iter()
+            .chain(&self.body)
+            .map(Vec::len)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct Figure {
     pub images: Vec<FigureImage>,

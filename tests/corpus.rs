@@ -122,13 +122,7 @@ fn outline_model(blocks: &[Block], out: &mut Vec<String>) {
             }
             Block::Code { text, .. } => out.push(format!("C:{}", text.trim_end_matches('\n'))),
             Block::Table(t) => {
-                let cols = t
-                    .head
-                    .iter()
-                    .chain(&t.body)
-                    .map(Vec::len)
-                    .max()
-                    .unwrap_or(0);
+                let cols = t.columns();
                 if cols > 0 {
                     out.push("T[".into());
                     for row in t.head.iter().chain(&t.body) {

@@ -405,10 +405,9 @@ impl Reader<'_> {
             | "map" | "param" | "col" | "colgroup" => {}
             // KaTeX draws its math twice: MathML (read above) and this copy for the eye.
             "span" if has_class(el, "katex-html") => {}
-            "math" if tex_annotation(node).is_some() => {
-                // The block editor's math keeps its LaTeX source: that is what Markdown tools
-                // render (```math blocks, math in code spans), not the MathML tree's letters.
-                let tex = tex_annotation(node).unwrap_or_default();
+            // The block editor's math keeps its LaTeX source: that is what Markdown tools
+            // render (```math blocks, math in code spans), not the MathML tree's letters.
+            "math" if let Some(tex) = tex_annotation(node) => {
                 if el.attr("display") == Some("block") {
                     flow.push_block(Block::Code {
                         lang: Some("math".into()),
@@ -503,12 +502,10 @@ impl Reader<'_> {
                     flow.inlines.push(Inline::Image(Box::new(img)));
                 }
             }
-            "a" if self.notes.refs.contains_key(&node.id()) => {
-                let label = self.notes.refs[&node.id()].clone();
-                flow.inlines.push(Inline::NoteRef(label));
+            "a" if let Some(label) = self.notes.refs.get(&node.id()) => {
+                flow.inlines.push(Inline::NoteRef(label.clone()));
             }
-            "sup" if self.note_in_sup(node).is_some() => {
-                let label = self.note_in_sup(node).unwrap_or_default();
+            "sup" if let Some(label) = self.note_in_sup(node) => {
                 flow.inlines.push(Inline::NoteRef(label));
             }
             "a" => self.link(node, el, flow),

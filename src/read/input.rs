@@ -125,20 +125,7 @@ impl RawItem {
                     Ok(text) => serde_json::from_str::<Value>(text),
                     Err(_) => serde_json::from_slice::<Value>(&bytes),
                 };
-                parsed.map_err(|e| {
-                    // serde_json counts from the element's first byte; count from the file's.
-                    let (line, column) = if e.line() <= 1 {
-                        (line, col + e.column().saturating_sub(1))
-                    } else {
-                        (line + e.line() - 1, e.column().max(1))
-                    };
-                    InputError::Json {
-                        path: self.source.clone(),
-                        line,
-                        column,
-                        msg: clean_msg(&e),
-                    }
-                })
+                parsed.map_err(|e| json_error(&self.source, &e, Pos { line, col }, ""))
             }
         };
         Item {
@@ -407,23 +394,10 @@ impl Values {
         RawItem {
             source: name.to_string(),
             index: many.then_some(index),
+            // NDJSON cannot be picked up again after a broken line: say what was lost.
             value: v.map(Raw::Value).map_err(|e| {
-                let (line, column) = if e.line() <= 1 {
-                    (
-                        self.start.line,
-                        self.start.col + e.column().saturating_sub(1),
-                    )
-                } else {
-                    (self.start.line + e.line() - 1, e.column().max(1))
-                };
-                // NDJSON cannot be picked up again after a broken line: say what was lost.
                 let rest = if many { REST_NOT_READ } else { "" };
-                InputError::Json {
-                    path: name.to_string(),
-                    line,
-                    column,
-                    msg: format!("{}{rest}", clean_msg(&e)),
-                }
+                json_error(name, &e, self.start, rest)
             }),
         }
     }
@@ -603,6 +577,22 @@ fn clean_msg(e: &serde_json::Error) -> String {
             "a line break or control character inside a string (a closing quote is missing?)".into()
         }
         s => s.to_string(),
+    }
+}
+
+/// A syntax error at its place in the file: serde_json counts from where it started parsing
+/// (`start`), lines and columns from 1.
+fn json_error(path: &str, e: &serde_json::Error, start: Pos, suffix: &str) -> InputError {
+    let (line, column) = if e.line() <= 1 {
+        (start.line, start.col + e.column().saturating_sub(1))
+    } else {
+        (start.line + e.line() - 1, e.column().max(1))
+    };
+    InputError::Json {
+        path: path.to_string(),
+        line,
+        column,
+        msg: format!("{}{suffix}", clean_msg(e)),
     }
 }
 

@@ -5,14 +5,13 @@ use crate::model::{Block, Document, Figure, Image, Inline, Table};
 use crate::write::{WriteOptions, front_matter};
 
 pub fn write(doc: &Document, opts: &WriteOptions) -> String {
-    let targets = link_targets(&doc.blocks);
     let featured = doc
         .meta
         .featured_image
         .as_ref()
         .map(|i| i.target().to_string());
     let mut out = front_matter::write(&doc.meta, featured.as_deref(), opts.front_matter);
-    let body = blocks_with(&doc.blocks, "\n\n", &targets);
+    let body = blocks(&doc.blocks);
     out.reserve(body.len() + 2);
     if !out.is_empty() && !body.is_empty() {
         out.push('\n');
@@ -27,7 +26,11 @@ pub fn write(doc: &Document, opts: &WriteOptions) -> String {
 /// Blocks separated by blank lines. Two lists in a row switch bullet (or delimiter) so that
 /// CommonMark keeps them apart instead of merging them.
 pub fn blocks(bs: &[Block]) -> String {
-    blocks_with(bs, "\n\n", &link_targets(bs))
+    // Headings the document's own links point to keep their ids: the headings see the set.
+    TARGETS.with(|t| t.replace(link_targets(bs)));
+    let out = blocks_sep(bs, "\n\n");
+    TARGETS.with(|t| t.borrow_mut().clear());
+    out
 }
 
 /// The fragments the document's own `#links` point to.
@@ -59,13 +62,6 @@ fn link_targets(bs: &[Block]) -> std::collections::HashSet<String> {
 thread_local! {
     /// The anchors `#links` of the document being written point to (a writer-wide setting).
     static TARGETS: std::cell::RefCell<std::collections::HashSet<String>> = Default::default();
-}
-
-fn blocks_with(bs: &[Block], sep: &str, targets: &std::collections::HashSet<String>) -> String {
-    TARGETS.with(|t| t.replace(targets.clone()));
-    let out = blocks_sep(bs, sep);
-    TARGETS.with(|t| t.borrow_mut().clear());
-    out
 }
 
 fn blocks_sep(bs: &[Block], sep: &str) -> String {
@@ -305,13 +301,7 @@ fn longest_run(s: &str, ch: char) -> usize {
 }
 
 fn table(t: &Table) -> String {
-    let cols = t
-        .head
-        .iter()
-        .chain(t.body.iter())
-        .map(Vec::len)
-        .max()
-        .unwrap_or(0);
+    let cols = t.columns();
     if cols == 0 {
         return if t.caption.is_empty() {
             String::new()

@@ -282,13 +282,7 @@ impl W<'_> {
     }
 
     fn table(&mut self, t: &Table) {
-        let cols = t
-            .head
-            .iter()
-            .chain(&t.body)
-            .map(Vec::len)
-            .max()
-            .unwrap_or(0);
+        let cols = t.columns();
         if cols == 0 {
             if !t.caption.is_empty() {
                 self.out.push_str("<p class=\"caption\">");
