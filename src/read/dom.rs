@@ -73,10 +73,7 @@ impl Element<'_> {
 
     /// The element's classes, in attribute order.
     pub fn classes(&self) -> impl Iterator<Item = &str> {
-        self.attr("class")
-            .unwrap_or("")
-            .split_ascii_whitespace()
-            .filter(|c| !c.is_empty())
+        self.attr("class").unwrap_or("").split_ascii_whitespace()
     }
 
     pub fn has_class(&self, class: &str) -> bool {

@@ -404,7 +404,7 @@ impl Reader<'_> {
             "head" | "title" | "meta" | "link" | "base" | "source" | "track" | "wbr" | "area"
             | "map" | "param" | "col" | "colgroup" => {}
             // KaTeX draws its math twice: MathML (read above) and this copy for the eye.
-            "span" if has_class(el, "katex-html") => {}
+            "span" if el.has_class("katex-html") => {}
             // The block editor's math keeps its LaTeX source: that is what Markdown tools
             // render (```math blocks, math in code spans), not the MathML tree's letters.
             "math" if let Some(tex) = tex_annotation(node) => {
@@ -474,7 +474,7 @@ impl Reader<'_> {
                 let blocks = self.figure(node, el);
                 flow.blocks.extend(blocks);
             }
-            "div" if has_class(el, "wp-caption") || has_class(el, "gallery") => {
+            "div" if el.has_class("wp-caption") || el.has_class("gallery") => {
                 flow.flush();
                 let blocks = self.figure(node, el);
                 flow.blocks.extend(blocks);
@@ -509,7 +509,7 @@ impl Reader<'_> {
                 flow.inlines.push(Inline::NoteRef(label));
             }
             "a" => self.link(node, el, flow),
-            "sup" if el.attr("data-fn").is_some() || has_class(el, "fn") => {
+            "sup" if el.attr("data-fn").is_some() || el.has_class("fn") => {
                 let label = collapse(&text_content(node)).trim().to_string();
                 flow.inlines.push(Inline::NoteRef(label));
             }
@@ -646,7 +646,7 @@ impl Reader<'_> {
             && node
                 .children()
                 .any(|c| self.notes.items.contains_key(&c.id()));
-        if noted || has_class(el, "wp-block-footnotes") {
+        if noted || el.has_class("wp-block-footnotes") {
             return self.footnotes(node);
         }
         let ordered = el.name() == "ol";
@@ -806,7 +806,7 @@ impl Reader<'_> {
             text.remove(0);
         }
         let text = text.trim_end_matches(['\n', ' ', '\t', '\r']).to_string();
-        if has_class(el, "wp-block-verse") {
+        if el.has_class("wp-block-verse") {
             // Verse is poetry, not code: keep its lines, lose nothing of its text.
             let mut content = Vec::new();
             for (i, line) in text.split('\n').enumerate() {
@@ -920,7 +920,7 @@ impl Reader<'_> {
                 _ => {}
             }
         }
-        if has_class(el, "wp-block-embed") || (iframe.is_some() && img.is_none()) {
+        if el.has_class("wp-block-embed") || (iframe.is_some() && img.is_none()) {
             return self.embed_figure(node, el, caption);
         }
         if let Some(table) = table {
@@ -1032,7 +1032,7 @@ impl Reader<'_> {
                     }
                     rest.flush();
                 }
-                "p" if has_class(cel, "wp-caption-text") || has_class(cel, "gallery-caption") => {
+                "p" if cel.has_class("wp-caption-text") || cel.has_class("gallery-caption") => {
                     let (c, _) = self.inline_content(child);
                     match images.last_mut() {
                         Some(last) if last.caption.is_empty() => last.caption = c,
@@ -1133,13 +1133,9 @@ fn elem_name<'a>(n: NRef<'a>) -> Option<&'a str> {
     n.value().as_element().map(|e| e.name())
 }
 
-fn has_class(el: &Element, class: &str) -> bool {
-    el.classes().any(|c| c == class)
-}
-
 fn figure_caption_node(node: NRef<'_>) -> Option<NRef<'_>> {
     node.children().find(|c| match c.value().as_element() {
-        Some(e) => e.name() == "figcaption" || (e.name() == "p" && has_class(e, "wp-caption-text")),
+        Some(e) => e.name() == "figcaption" || (e.name() == "p" && e.has_class("wp-caption-text")),
         None => false,
     })
 }

@@ -101,11 +101,6 @@ impl BufRead for MapReader {
 }
 
 impl RawItem {
-    /// Whether parsing is still to do.
-    pub fn is_bytes(&self) -> bool {
-        matches!(self.value, Ok(Raw::Bytes { .. }))
-    }
-
     /// The number of bytes still to parse (0 for parsed values and errors).
     pub fn pending_len(&self) -> usize {
         match &self.value {
