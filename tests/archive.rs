@@ -46,18 +46,24 @@ fn bagit_validate(bag: &Path) {
     assert!(o.status.success() && all.contains("is valid"), "{all}");
 }
 
+/// `unpress archive SRC -o OUT EXTRA…`.
+fn archive(src: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "archive",
+        src.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    unpress(&args)
+}
+
 #[test]
 fn a_bag_is_valid_for_the_bagit_tool_and_for_verify() {
     let d = tempfile::tempdir().unwrap();
     let src = folder(d.path());
     let bag = d.path().join("bag");
-    let o = unpress(&[
-        "archive",
-        src.to_str().unwrap(),
-        "-o",
-        bag.to_str().unwrap(),
-        "--bag",
-    ]);
+    let o = archive(&src, &bag, &["--bag"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     for f in [
         "bagit.txt",
@@ -86,18 +92,7 @@ fn verify_names_every_missing_changed_and_unexpected_file() {
     let d = tempfile::tempdir().unwrap();
     let src = folder(d.path());
     let bag = d.path().join("bag");
-    assert_eq!(
-        unpress(&[
-            "archive",
-            src.to_str().unwrap(),
-            "-o",
-            bag.to_str().unwrap(),
-            "--bag"
-        ])
-        .status
-        .code(),
-        Some(0)
-    );
+    assert_eq!(archive(&src, &bag, &["--bag"]).status.code(), Some(0));
     std::fs::remove_file(bag.join("data/items/posts/1.json")).unwrap();
     std::fs::write(bag.join("data/items/posts/2.json"), b"{}").unwrap();
     std::fs::write(bag.join("data/extra.txt"), b"?").unwrap();
@@ -116,31 +111,16 @@ fn the_same_folder_gives_a_byte_identical_zip_that_verifies_in_place() {
     let src = folder(d.path());
     let a = d.path().join("a.zip");
     let b = d.path().join("b.zip");
-    assert_eq!(
-        unpress(&["archive", src.to_str().unwrap(), "-o", a.to_str().unwrap()])
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(archive(&src, &a, &[]).status.code(), Some(0));
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    assert_eq!(
-        unpress(&["archive", src.to_str().unwrap(), "-o", b.to_str().unwrap()])
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(archive(&src, &b, &[]).status.code(), Some(0));
     let (za, zb) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
     // Same bytes, apart from the top folder's name (each zip is named after its file).
     assert_eq!(za.len(), zb.len());
     let c = d.path().join("a-again");
     std::fs::create_dir(&c).unwrap();
     let a2 = c.join("a.zip");
-    assert_eq!(
-        unpress(&["archive", src.to_str().unwrap(), "-o", a2.to_str().unwrap()])
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(archive(&src, &a2, &[]).status.code(), Some(0));
     assert_eq!(za, std::fs::read(&a2).unwrap());
     assert_eq!(
         unpress(&["verify", a.to_str().unwrap()]).status.code(),
@@ -166,12 +146,7 @@ fn a_tampered_zip_is_caught_without_unpacking_it() {
     let d = tempfile::tempdir().unwrap();
     let src = folder(d.path());
     let a = d.path().join("a.zip");
-    assert_eq!(
-        unpress(&["archive", src.to_str().unwrap(), "-o", a.to_str().unwrap()])
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(archive(&src, &a, &[]).status.code(), Some(0));
     // Copy every entry but change one, drop one and add one.
     let mut z = zip::ZipArchive::new(std::fs::File::open(&a).unwrap()).unwrap();
     let t = d.path().join("t.zip");
@@ -211,12 +186,7 @@ fn a_truncated_zip_gets_a_clear_error() {
     let d = tempfile::tempdir().unwrap();
     let src = folder(d.path());
     let a = d.path().join("a.zip");
-    assert_eq!(
-        unpress(&["archive", src.to_str().unwrap(), "-o", a.to_str().unwrap()])
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(archive(&src, &a, &[]).status.code(), Some(0));
     let bytes = std::fs::read(&a).unwrap();
     std::fs::write(&a, &bytes[..bytes.len() / 2]).unwrap();
     let o = unpress(&["verify", a.to_str().unwrap()]);
@@ -230,7 +200,7 @@ fn an_existing_target_is_refused_unless_forced() {
     let src = folder(d.path());
     let a = d.path().join("a.zip");
     std::fs::write(&a, b"precious").unwrap();
-    let o = unpress(&["archive", src.to_str().unwrap(), "-o", a.to_str().unwrap()]);
+    let o = archive(&src, &a, &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o.stderr).contains("already exists"),
@@ -238,35 +208,14 @@ fn an_existing_target_is_refused_unless_forced() {
         text(&o.stderr)
     );
     assert_eq!(std::fs::read(&a).unwrap(), b"precious");
-    assert_eq!(
-        unpress(&[
-            "archive",
-            src.to_str().unwrap(),
-            "-o",
-            a.to_str().unwrap(),
-            "--force"
-        ])
-        .status
-        .code(),
-        Some(0)
-    );
+    assert_eq!(archive(&src, &a, &["--force"]).status.code(), Some(0));
     assert_eq!(
         unpress(&["verify", a.to_str().unwrap()]).status.code(),
         Some(0)
     );
     // A package inside the folder it packages would hold itself.
     let inside = src.join("self.zip");
-    assert_eq!(
-        unpress(&[
-            "archive",
-            src.to_str().unwrap(),
-            "-o",
-            inside.to_str().unwrap()
-        ])
-        .status
-        .code(),
-        Some(2)
-    );
+    assert_eq!(archive(&src, &inside, &[]).status.code(), Some(2));
 }
 
 #[test]
@@ -274,13 +223,7 @@ fn a_package_can_carry_an_epub_of_its_posts() {
     let d = tempfile::tempdir().unwrap();
     let src = folder(d.path());
     let a = d.path().join("with-book.zip");
-    let o = unpress(&[
-        "archive",
-        src.to_str().unwrap(),
-        "-o",
-        a.to_str().unwrap(),
-        "--epub",
-    ]);
+    let o = archive(&src, &a, &["--epub"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let z = zip::ZipArchive::new(std::fs::File::open(&a).unwrap()).unwrap();
     assert!(
