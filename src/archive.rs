@@ -172,9 +172,11 @@ pub fn package(opts: &ArchiveOptions) -> Result<Packaged, String> {
             src.display()
         ));
     }
+    // What a killed run left beside the target goes first; this run's temporaries stay there
+    // too, never under a shared name in /tmp.
+    crate::output::remove_stale_temps_beside(&opts.out);
     let mut files = payload(src)?;
-    let book_tmp =
-        std::env::temp_dir().join(format!("unpress-archive-{}.epub", std::process::id()));
+    let book_tmp = crate::output::temp_path(&opts.out);
     if let Some(book) = &opts.epub {
         let mut b = crate::book::BookOptions {
             inputs: vec![src.clone()],
@@ -268,6 +270,8 @@ fn write_bag_dir(
     std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     let tmp = crate::output::temp_path(out);
     let build = || -> Result<(), String> {
+        // Made new, so that everything below it is ours.
+        std::fs::create_dir(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
         for (rel, path) in files {
             let to = tmp.join("data").join(rel);
             if let Some(p) = to.parent() {
@@ -307,7 +311,7 @@ fn write_zip(
     }
     let tmp = crate::output::temp_path(out);
     let result = (|| -> Result<(), String> {
-        let f = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", out.display()))?;
+        let f = crate::output::create_new(&tmp).map_err(|e| format!("{}: {e}", out.display()))?;
         let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(f));
         let base = zip::write::SimpleFileOptions::default()
             .last_modified_time(zip::DateTime::default())

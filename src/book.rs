@@ -122,23 +122,49 @@ pub fn run(opts: &BookOptions) -> Result<BookOutcome, String> {
     sort(&mut docs, opts.order);
 
     // Images: the mirror's files first; the rest downloaded into a scratch folder.
-    let scratch = std::env::temp_dir().join(format!("unpress-book-{}", std::process::id()));
+    // Beside the book (a killed run's leftovers there are removed first), never in /tmp.
+    let beside = if opts.out.as_os_str() == "-" {
+        Path::new("book").to_path_buf()
+    } else {
+        crate::output::remove_stale_temps_beside(&opts.out);
+        opts.out.clone()
+    };
+    let scratch = crate::output::temp_path(&beside);
     let mut notes = Vec::new();
     let result = (|| {
-        let mut wanted = Vec::new();
+        let mut wanted: Vec<(Option<String>, Vec<String>)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for d in docs.iter_mut() {
-            for u in crate::media::collect(d) {
-                if !local.contains_key(&u) && !wanted.contains(&u) {
-                    wanted.push(u);
-                }
+            let urls: Vec<String> = crate::media::collect(d)
+                .into_iter()
+                .filter(|u| !local.contains_key(u) && seen.insert(u.clone()))
+                .collect();
+            if !urls.is_empty() {
+                wanted.push((d.meta.link.clone(), urls));
             }
         }
         if opts.images && !wanted.is_empty() {
-            std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+            if let Some(parent) = scratch.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("{}: {e}", parent.display()))?;
+            }
+            // Made new: a link planted under its name is refused, not followed.
+            std::fs::create_dir(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
             let dl = Downloader::new(opts.fetch.clone())?;
-            for (u, r) in wanted.iter().zip(dl.fetch_all(&wanted, &scratch)) {
-                if let Ok(p) = r {
-                    local.insert(u.clone(), p);
+            // What a post's images may reach depends on its own site: one batch per reach.
+            let mut batches: Vec<(crate::fetch::address::Reach, Vec<String>)> = Vec::new();
+            for (link, urls) in wanted {
+                let reach = dl.reach_of(link.as_deref());
+                match batches.iter_mut().find(|(r, _)| *r == reach) {
+                    Some((_, b)) => b.extend(urls),
+                    None => batches.push((reach, urls)),
+                }
+            }
+            for (reach, urls) in &batches {
+                for (u, r) in urls.iter().zip(dl.fetch_all(urls, &scratch, *reach)) {
+                    if let Ok(saved) = r {
+                        local.insert(u.clone(), saved.path);
+                    }
                 }
             }
         }
@@ -255,7 +281,7 @@ fn write_book(
     }
     // Written beside its final name and renamed: an interrupted run leaves no half book.
     let tmp = crate::output::temp_path(out);
-    let result = std::fs::File::create(&tmp)
+    let result = crate::output::create_new(&tmp)
         .map_err(|e| format!("{}: {e}", out.display()))
         .and_then(|f| {
             let r = epub::write(std::io::BufWriter::new(f), docs, parts, meta, cover, locate)

@@ -196,18 +196,20 @@ impl FetchArgs {
         };
         let timeout = Duration::from_secs_f64(self.timeout);
         let api = crate::fetch::api::ApiOptions {
-            timeout,
-            connect_timeout: timeout.min(Duration::from_secs(10)),
-            retries: self.retries,
-            backoff: Duration::from_millis(500),
-            jobs: self.jobs.max(1),
-            rate: self.rate,
+            client: crate::fetch::client::ClientOptions {
+                timeout,
+                connect_timeout: timeout.min(Duration::from_secs(10)),
+                retries: self.retries,
+                backoff: Duration::from_millis(500),
+                jobs: self.jobs,
+                rate: self.rate,
+                auth,
+                auth_origin: crate::fetch::api::site_url(&self.site)
+                    .ok()
+                    .map(|u| crate::fetch::client::origin(&u)),
+                reach: Default::default(),
+            },
             max_body: 256 << 20,
-            auth,
-            auth_origin: reqwest::Url::parse(&self.site)
-                .or_else(|_| reqwest::Url::parse(&format!("https://{}", self.site)))
-                .ok()
-                .map(|u| u.origin().ascii_serialization()),
         };
         let crawl = crate::fetch::crawl::CrawlOptions {
             site: self.site.clone(),

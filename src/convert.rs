@@ -177,7 +177,7 @@ pub fn run(opts: ConvertOptions) -> Result<Outcome, Fatal> {
         None
     };
     if let (Some(dir), Layout::Flat, Some(_)) = (&out_dir, opts.layout, &downloader) {
-        std::fs::create_dir_all(dir.join("images")).map_err(|source| Fatal::Output {
+        crate::output::make_dirs(dir, &dir.join("images")).map_err(|source| Fatal::Output {
             path: dir.join("images").display().to_string(),
             source,
         })?;
@@ -465,7 +465,7 @@ impl ReportWriter {
     fn create(dir: &Path, opts: &ConvertOptions) -> std::io::Result<Self> {
         let path = dir.join("unpress-report.json");
         let tmp = crate::output::temp_path(&path);
-        let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        let mut file = std::io::BufWriter::new(crate::output::create_new(&tmp)?);
         let head = Report {
             unpress: env!("CARGO_PKG_VERSION"),
             inputs: opts
@@ -540,7 +540,7 @@ fn prepare_output(p: &Path) -> Result<(), Fatal> {
     crate::output::remove_stale_temps(p);
     // Find out now, not after an hour of downloads, that the folder cannot be written.
     let probe = crate::output::temp_path(&p.join("probe"));
-    std::fs::write(&probe, b"").map_err(err)?;
+    crate::output::create_new(&probe).map_err(err)?;
     let _ = std::fs::remove_file(&probe);
     Ok(())
 }
@@ -883,14 +883,15 @@ fn convert_one(
             "images/".to_string(),
         ),
     };
-    if let Err(e) = std::fs::create_dir_all(&doc_dir) {
+    if let Err(e) = crate::output::make_dirs(out_dir, &doc_dir) {
         report.status = Status::Failed;
         report.error = Some(format!("cannot create {}: {e}", doc_dir.display()));
         return (report, None);
     }
     let urls = media::collect(&mut doc);
     if let Some(dl) = dl {
-        let fetched = dl.fetch_all(&urls, &img_dir);
+        let reach = dl.reach_of(doc.meta.link.as_deref());
+        let fetched = dl.fetch_all(&urls, &img_dir, reach);
         // Other sizes are looked up only for a post that needs them.
         let alternatives = if fetched
             .iter()
@@ -909,7 +910,7 @@ fn convert_one(
                     if crate::fetch::is_missing(&reason) && alternatives.contains_key(url) =>
                 {
                     let found = alternatives[url].iter().find_map(|alt| {
-                        let got = dl.fetch_all(std::slice::from_ref(alt), &img_dir);
+                        let got = dl.fetch_all(std::slice::from_ref(alt), &img_dir, reach);
                         got.into_iter().next()?.ok().map(|p| (alt.clone(), p))
                     });
                     match found {
@@ -927,7 +928,14 @@ fn convert_one(
                 r => r,
             };
             match r {
-                Ok(path) => {
+                Ok(saved) => {
+                    if let Some(note) = saved.note {
+                        diag.warn(Warning::ImageSanitized {
+                            url: url.clone(),
+                            note,
+                        });
+                    }
+                    let path = saved.path;
                     let file = path
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned())

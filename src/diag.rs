@@ -31,6 +31,8 @@ pub enum Warning {
     TableCellFlattened,
     /// An image left out of an EPUB (shown by its alt text).
     NotInBook { image: String, reason: String },
+    /// An image changed to be safe to publish (an SVG's scripts and external references).
+    ImageSanitized { url: String, note: String },
 }
 
 impl fmt::Display for Warning {
@@ -74,6 +76,7 @@ impl fmt::Display for Warning {
                     "table cells with several blocks were joined into one line"
                 )
             }
+            Warning::ImageSanitized { url, note } => write!(f, "image {url}: {note}"),
             Warning::NotInBook { image, reason } => {
                 write!(
                     f,

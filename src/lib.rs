@@ -13,6 +13,7 @@ pub mod model;
 pub mod output;
 pub mod read;
 pub mod report;
+pub mod svg;
 pub mod sync;
 pub mod write;
 

@@ -95,10 +95,12 @@ pub fn temp_path(path: &Path) -> PathBuf {
 }
 
 /// Writes a file so that it is either absent, the old version, or complete: never half written.
+/// The temporary file is created new (never opened through a link planted under its name),
+/// and the rename replaces a link at `path` rather than writing where it points.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = temp_path(path);
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = create_new(&tmp)?;
         f.write_all(bytes)?;
         drop(f);
         std::fs::rename(&tmp, path)
@@ -109,8 +111,104 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
-/// Removes temporary files a killed run left behind (its writes never got to their rename).
+/// A file that did not exist: `O_CREAT | O_EXCL`, which refuses a symbolic link in its place.
+pub fn create_new(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+}
+
+/// Creates `dir` and every folder between `root` and it, never through a symbolic link: a link
+/// (or a file) where a folder should be is an error that names it. `root` itself is the user's
+/// choice and may be anything that leads to a folder.
+pub fn make_dirs(root: &Path, dir: &Path) -> std::io::Result<()> {
+    use std::io::{Error, ErrorKind};
+    let rel = dir
+        .strip_prefix(root)
+        .map_err(|_| Error::other(format!("{} is outside {}", dir.display(), root.display())))?;
+    std::fs::create_dir_all(root)?;
+    let mut cur = root.to_path_buf();
+    for c in rel.components() {
+        match c {
+            std::path::Component::Normal(n) => cur.push(n),
+            std::path::Component::CurDir => continue,
+            _ => {
+                return Err(Error::other(format!("{} leaves its folder", dir.display())));
+            }
+        }
+        match std::fs::symlink_metadata(&cur) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(Error::other(format!(
+                    "{} is a symbolic link; unpress never writes through links (remove it, or choose another output folder)",
+                    cur.display()
+                )));
+            }
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(Error::other(format!(
+                    "{} is a file, not a folder",
+                    cur.display()
+                )));
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => match std::fs::create_dir(&cur) {
+                Ok(()) => {}
+                // Made by another worker meanwhile: checked again as it is now.
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                    if !std::fs::symlink_metadata(&cur).is_ok_and(|m| m.is_dir()) {
+                        return Err(e);
+                    }
+                }
+                Err(e) => return Err(e),
+            },
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// The bytes of a regular file; `None` for a link, a folder, a device or a missing file.
+/// What a mirror or an output folder holds may have been planted: reading through a link
+/// could copy any file of the machine into the output.
+pub fn read_regular(path: &Path) -> Option<Vec<u8>> {
+    let m = std::fs::symlink_metadata(path).ok()?;
+    if !m.is_file() {
+        return None;
+    }
+    std::fs::read(path).ok()
+}
+
+/// Whether a temporary name of ours belongs to a run that is no longer alive:
+/// `.NAME.unpress-PID-N.tmp`.
+fn stale_temp(name: &str) -> bool {
+    if !(name.starts_with('.') && name.contains(".unpress-") && name.ends_with(".tmp")) {
+        return false;
+    }
+    let pid = name
+        .rsplit(".unpress-")
+        .next()
+        .and_then(|r| r.split('-').next())
+        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    // Leave the files of a run that is still going.
+    !pid.is_some_and(|pid| Path::new("/proc").join(pid).exists())
+}
+
+/// Removes temporary files and folders a killed run left behind (its writes never got to
+/// their rename), in `dir` and below.
 pub fn remove_stale_temps(dir: &Path) {
+    remove_stale_in(dir, true)
+}
+
+/// Removes what a killed run left beside `target` (a book, a zip, a bag) in its folder alone.
+pub fn remove_stale_temps_beside(target: &Path) {
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    remove_stale_in(parent, false)
+}
+
+fn remove_stale_in(dir: &Path, deep: bool) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
@@ -118,22 +216,12 @@ pub fn remove_stale_temps(dir: &Path) {
         let p = e.path();
         let name = e.file_name().to_string_lossy().into_owned();
         match e.file_type() {
-            Ok(t) if t.is_dir() => remove_stale_temps(&p),
-            Ok(t)
-                if t.is_file()
-                    && name.starts_with('.')
-                    && name.contains(".unpress-")
-                    && name.ends_with(".tmp") =>
-            {
-                // `.NAME.unpress-PID-N.tmp`: leave the files of a run that is still going.
-                let pid = name
-                    .rsplit(".unpress-")
-                    .next()
-                    .and_then(|r| r.split('-').next());
-                let alive = pid.is_some_and(|pid| Path::new("/proc").join(pid).exists());
-                if !alive {
-                    let _ = std::fs::remove_file(&p);
-                }
+            Ok(t) if t.is_dir() && stale_temp(&name) => {
+                let _ = std::fs::remove_dir_all(&p);
+            }
+            Ok(t) if t.is_dir() && deep => remove_stale_in(&p, deep),
+            Ok(t) if t.is_file() && stale_temp(&name) => {
+                let _ = std::fs::remove_file(&p);
             }
             _ => {}
         }
@@ -143,7 +231,13 @@ pub fn remove_stale_temps(dir: &Path) {
 /// Copies a file atomically.
 pub fn copy_atomic(from: &Path, to: &Path) -> std::io::Result<()> {
     let tmp = temp_path(to);
-    let result = std::fs::copy(from, &tmp).and_then(|_| std::fs::rename(&tmp, to));
+    let result = (|| {
+        let mut src = std::fs::File::open(from)?;
+        let mut dst = create_new(&tmp)?;
+        std::io::copy(&mut src, &mut dst)?;
+        drop(dst);
+        std::fs::rename(&tmp, to)
+    })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }

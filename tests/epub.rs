@@ -290,7 +290,11 @@ fn a_book_whose_images_failed_keeps_their_alt_text_and_passes_epubcheck() {
     let input = d.path().join("p.json");
     std::fs::write(
         &input,
-        serde_json::json!([post(1, "a", &html), post(2, "b", "<p>Second</p>")]).to_string(),
+        serde_json::json!([
+            post_on(&server.base, 1, "a", &html),
+            post(2, "b", "<p>Second</p>")
+        ])
+        .to_string(),
     )
     .unwrap();
     let epub = d.path().join("b.epub");
@@ -406,7 +410,7 @@ fn images_in_formats_readers_may_not_support_become_alt_text_with_a_warning() {
         server.base
     );
     let input = d.path().join("p.json");
-    std::fs::write(&input, post(1, "w", &html).to_string()).unwrap();
+    std::fs::write(&input, post_on(&server.base, 1, "w", &html).to_string()).unwrap();
     let epub = d.path().join("w.epub");
     let o = unpress(&[
         "book",

@@ -84,7 +84,7 @@ fn one_image_post(server: &Server, path: &str) -> (tempfile::TempDir, std::path:
         server.base
     );
     let input = dir.path().join("p.json");
-    std::fs::write(&input, post(7, "p", &html).to_string()).unwrap();
+    std::fs::write(&input, post_on(&server.base, 7, "p", &html).to_string()).unwrap();
     (dir, input)
 }
 
@@ -145,7 +145,7 @@ fn a_missing_full_size_image_falls_back_to_the_sizes_the_post_offers() {
         "<figure><img src=\"{b}/a-800.jpg\" srcset=\"{b}/a-800.jpg 800w, {b}/a.jpg 1600w, {b}/a-400.jpg 400w\" alt=\"pic\"></figure>"
     );
     let input = dir.path().join("p.json");
-    std::fs::write(&input, post(7, "p", &html).to_string()).unwrap();
+    std::fs::write(&input, post_on(&server.base, 7, "p", &html).to_string()).unwrap();
     let out = dir.path().join("out");
     let o = unpress(&[
         "convert",
@@ -184,7 +184,7 @@ fn other_sizes_are_tried_only_when_the_server_has_no_such_file() {
     let html =
         format!("<img src=\"{b}/s.jpg\" srcset=\"{b}/s.jpg 400w, {b}/l.jpg 800w\" alt=\"x\">");
     let input = dir.path().join("p.json");
-    std::fs::write(&input, post(7, "p", &html).to_string()).unwrap();
+    std::fs::write(&input, post_on(&server.base, 7, "p", &html).to_string()).unwrap();
     let out = dir.path().join("out");
     let o = unpress(&[
         "convert",
@@ -287,7 +287,10 @@ fn the_same_url_in_two_posts_is_fetched_once_and_copied() {
         "<figure><img src=\"{}/shared.png\" alt=\"\"></figure>",
         server.base
     );
-    let arr = serde_json::json!([post(1, "a", &html), post(2, "b", &html)]);
+    let arr = serde_json::json!([
+        post_on(&server.base, 1, "a", &html),
+        post_on(&server.base, 2, "b", &html)
+    ]);
     let input = dir.path().join("arr.json");
     std::fs::write(&input, arr.to_string()).unwrap();
     let out = dir.path().join("out");

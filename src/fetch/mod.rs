@@ -1,14 +1,23 @@
-//! The network, and the only async code: image downloads with bounded concurrency and retries,
-//! the REST API client and the site crawler.
+//! The network, and the only async code: one HTTP client with its redirect and address
+//! policy, image downloads with bounded concurrency and retries, the REST API client and the
+//! site crawler.
 
+pub mod address;
 pub mod api;
+pub mod client;
 pub mod crawl;
+pub mod listing;
+pub mod uploads;
 
+use address::Reach;
+use client::{Accept, Client, ClientOptions, Get};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::OnceCell;
+
+pub use client::USER_AGENT;
 
 /// How downloads behave; every limit a user may need to change is here.
 #[derive(Debug, Clone)]
@@ -43,13 +52,13 @@ impl Default for FetchOptions {
     }
 }
 
-pub const USER_AGENT: &str = concat!("unpress/", env!("CARGO_PKG_VERSION"));
-
 /// A downloaded image: where its bytes were first written, and what kind of image they are.
 #[derive(Debug, Clone)]
 struct Stored {
     path: PathBuf,
     kind: ImageKind,
+    /// What was changed on the way (an SVG made safe).
+    note: Option<String>,
 }
 
 /// One URL's download, shared by everyone who asks for it.
@@ -62,45 +71,29 @@ pub struct Downloader {
 }
 
 struct Inner {
-    client: reqwest::Client,
+    client: Client,
     opts: FetchOptions,
-    sem: Semaphore,
-    cache: Mutex<HashMap<String, Slot>>,
+    cache: Mutex<HashMap<(String, Reach), Slot>>,
     names: Mutex<HashMap<PathBuf, crate::output::Names>>,
+    /// What each post's site may reach, by host: looked up once per host.
+    reaches: Mutex<HashMap<String, Reach>>,
+}
+
+/// An image saved for a post: its file, and what was changed on the way, if anything.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    pub path: PathBuf,
+    pub note: Option<String>,
 }
 
 /// What became of one requested image: the file it is in, or why there is none.
-pub type Fetched = Result<PathBuf, String>;
+pub type Fetched = Result<Saved, String>;
 
 /// Whether a failed fetch's reason says the server has no such file (404 or 410): then another
 /// size of the same image may still be there. When the server could not be reached, or refused
 /// for another reason, trying other URLs of it only repeats the wait.
 pub fn is_missing(reason: &str) -> bool {
     reason.starts_with("HTTP 404") || reason.starts_with("HTTP 410")
-}
-
-/// A failed attempt, and whether trying again could help.
-struct Fail {
-    msg: String,
-    transient: bool,
-    retry_after: Option<Duration>,
-}
-
-impl Fail {
-    fn permanent(msg: impl Into<String>) -> Self {
-        Fail {
-            msg: msg.into(),
-            transient: false,
-            retry_after: None,
-        }
-    }
-    fn transient(msg: impl Into<String>) -> Self {
-        Fail {
-            msg: msg.into(),
-            transient: true,
-            retry_after: None,
-        }
-    }
 }
 
 impl Downloader {
@@ -110,29 +103,66 @@ impl Downloader {
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the download runtime: {e}"))?;
-        let client = http_client(opts.timeout, opts.connect_timeout)?;
+        let client = Client::new(ClientOptions {
+            timeout: opts.timeout,
+            connect_timeout: opts.connect_timeout,
+            retries: opts.retries,
+            backoff: opts.backoff,
+            jobs: opts.concurrency.max(1),
+            ..ClientOptions::default()
+        })?;
         Ok(Downloader {
             rt,
             inner: Arc::new(Inner {
                 client,
-                sem: Semaphore::new(opts.concurrency.max(1)),
-                opts,
                 cache: Mutex::new(HashMap::new()),
                 names: Mutex::new(HashMap::new()),
+                reaches: Mutex::new(HashMap::new()),
+                opts,
             }),
         })
     }
 
+    /// Where the images of a post from this `link` may be fetched from: the public internet,
+    /// and the post's own site's kind of network (a site on 127.0.0.1 may use 127.0.0.1).
+    pub fn reach_of(&self, link: Option<&str>) -> Reach {
+        let Some(url) = link.and_then(|l| reqwest::Url::parse(l).ok()) else {
+            return Reach::PUBLIC;
+        };
+        let Some(host) = url.host() else {
+            return Reach::PUBLIC;
+        };
+        let key = host.to_string();
+        if let Some(r) = self.inner.reaches.lock().expect("reach lock").get(&key) {
+            return *r;
+        }
+        let owned: url::Host<String> = host.to_owned();
+        let r = self.rt.block_on(async move {
+            let h = match &owned {
+                url::Host::Domain(d) => url::Host::Domain(d.as_str()),
+                url::Host::Ipv4(a) => url::Host::Ipv4(*a),
+                url::Host::Ipv6(a) => url::Host::Ipv6(*a),
+            };
+            Reach::of_host(&h).await
+        });
+        self.inner
+            .reaches
+            .lock()
+            .expect("reach lock")
+            .insert(key, r);
+        r
+    }
+
     /// Fetches every URL into `dir`, concurrently, and says where each went or why it failed.
     /// A URL already fetched for another folder is copied, not fetched again.
-    pub fn fetch_all(&self, urls: &[String], dir: &Path) -> Vec<Fetched> {
+    pub fn fetch_all(&self, urls: &[String], dir: &Path, reach: Reach) -> Vec<Fetched> {
         self.rt.block_on(async {
             let mut set = tokio::task::JoinSet::new();
             for (i, url) in urls.iter().enumerate() {
                 let inner = self.inner.clone();
                 let url = url.clone();
                 let dir = dir.to_path_buf();
-                set.spawn(async move { (i, inner.fetch_one(url, dir).await) });
+                set.spawn(async move { (i, inner.fetch_one(url, dir, reach).await) });
             }
             let mut out: Vec<Fetched> = vec![Err("not attempted".into()); urls.len()];
             while let Some(joined) = set.join_next().await {
@@ -150,7 +180,7 @@ impl Downloader {
 }
 
 impl Inner {
-    async fn fetch_one(self: Arc<Self>, url: String, dir: PathBuf) -> Fetched {
+    async fn fetch_one(self: Arc<Self>, url: String, dir: PathBuf, reach: Reach) -> Fetched {
         // Several sizes of one upload map to one file in a mirror: keep it once, not per URL.
         let key = match self.opts.local.get(&url) {
             Some(p) => format!("file:{}", p.display()),
@@ -158,29 +188,44 @@ impl Inner {
         };
         let cell = {
             let mut cache = self.cache.lock().expect("download cache lock");
-            cache.entry(key).or_default().clone()
+            cache.entry((key, reach)).or_default().clone()
         };
         let stored = cell
-            .get_or_init(|| self.download_and_store(&url, &dir))
+            .get_or_init(|| self.download_and_store(&url, &dir, reach))
             .await
             .clone()?;
         if stored.path.parent() == Some(dir.as_path()) {
-            return Ok(stored.path);
+            return Ok(Saved {
+                path: stored.path,
+                note: stored.note,
+            });
         }
         // Another page bundle has it already: copy it rather than fetch it again.
         let path = self.claim(&dir, &stored.path.to_string_lossy(), stored.kind);
         crate::output::copy_atomic(&stored.path, &path)
             .map_err(|e| format!("cannot copy to {}: {e}", path.display()))?;
-        Ok(path)
+        Ok(Saved {
+            path,
+            note: stored.note,
+        })
     }
 
-    async fn download_and_store(&self, url: &str, dir: &Path) -> Result<Stored, String> {
+    async fn download_and_store(
+        &self,
+        url: &str,
+        dir: &Path,
+        reach: Reach,
+    ) -> Result<Stored, String> {
         let local = self.opts.local.get(url);
         let bytes = match local {
-            Some(p) => std::fs::read(p)
-                .map_err(|e| format!("cannot read the mirror's copy {}: {e}", p.display()))?,
+            Some(p) => crate::output::read_regular(p).ok_or_else(|| {
+                format!(
+                    "cannot read the mirror's copy {} (missing, or not a plain file)",
+                    p.display()
+                )
+            })?,
             None if self.opts.offline => return Err("not in the mirror".into()),
-            None => self.download(url).await?,
+            None => self.download(url, reach).await?,
         };
         // A mirror's copy is the original upload: name it after that, not after the thumbnail.
         let name_from = local
@@ -190,10 +235,20 @@ impl Inner {
             "not an image (the bytes are not JPEG, PNG, GIF, WebP, AVIF, SVG, BMP, TIFF or ICO)"
                 .to_string()
         })?;
+        // An SVG is a document that can run script from the site's own origin: it is saved
+        // only as static drawing.
+        let (bytes, note) = if kind == ImageKind::Svg {
+            let c = crate::svg::sanitize(&bytes).map_err(|e| format!("not saved: {e}"))?;
+            let note = (!c.removed.is_empty())
+                .then(|| format!("an SVG made safe: removed {}", c.removed.join(", ")));
+            (c.svg, note)
+        } else {
+            (bytes, None)
+        };
         let path = self.claim(dir, &name_from, kind);
         crate::output::write_atomic(&path, &bytes)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        Ok(Stored { path, kind })
+        Ok(Stored { path, kind, note })
     }
 
     fn claim(&self, dir: &Path, url: &str, kind: ImageKind) -> PathBuf {
@@ -206,145 +261,15 @@ impl Inner {
         dir.join(name)
     }
 
-    async fn download(&self, url: &str) -> Result<Vec<u8>, String> {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err("not an http(s) URL".into());
+    async fn download(&self, url: &str, reach: Reach) -> Result<Vec<u8>, String> {
+        let parsed = reqwest::Url::parse(url).map_err(|e| format!("invalid URL: {e}"))?;
+        let mut get = Get::new(&parsed, Accept::Image, self.opts.max_bytes);
+        get.reach = Some(reach);
+        match self.client.get(&get).await {
+            Ok(Some(r)) => Ok(r.body),
+            Ok(None) => Err("304 Not Modified to an unconditional request".into()),
+            Err(e) => Err(e.reason()),
         }
-        let _permit = self
-            .sem
-            .acquire()
-            .await
-            .map_err(|_| "downloads were stopped".to_string())?;
-        let mut attempt = 0u32;
-        loop {
-            match self.try_once(url).await {
-                Ok(b) => return Ok(b),
-                Err(f) if !f.transient || attempt >= self.opts.retries => {
-                    return Err(if attempt > 0 {
-                        format!("{} (after {} attempts)", f.msg, attempt + 1)
-                    } else {
-                        f.msg
-                    });
-                }
-                Err(f) => {
-                    let exp = self.opts.backoff.saturating_mul(1 << attempt.min(10));
-                    let delay =
-                        f.retry_after.unwrap_or(exp).min(Duration::from_secs(60)) + jitter(exp / 4);
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-            }
-        }
-    }
-
-    async fn try_once(&self, url: &str) -> Result<Vec<u8>, Fail> {
-        let mut resp = self.client.get(url).send().await.map_err(|e| {
-            if e.is_builder() {
-                Fail::permanent(format!("invalid URL: {e}"))
-            } else if e.is_timeout() {
-                Fail::transient("timed out")
-            } else if e.is_redirect() {
-                Fail::permanent("too many redirects")
-            } else {
-                Fail::transient(format!("connection failed: {}", root_cause(&e)))
-            }
-        })?;
-        let status = resp.status();
-        if !status.is_success() {
-            let code = status.as_u16();
-            let mut f = Fail {
-                msg: format!("HTTP {status}"),
-                transient: code == 408 || code == 429 || status.is_server_error(),
-                retry_after: None,
-            };
-            f.retry_after = resp
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            return Err(f);
-        }
-        if let Some(ct) = resp
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-        {
-            let ct = ct.to_ascii_lowercase();
-            let ok = ct.starts_with("image/") || ct.contains("octet-stream") || ct.is_empty();
-            if !ok {
-                return Err(Fail::permanent(format!(
-                    "not an image (the server says {})",
-                    ct.split(';').next().unwrap_or("")
-                )));
-            }
-        }
-        let max = self.opts.max_bytes;
-        if let Some(len) = resp.content_length()
-            && len > max
-        {
-            return Err(Fail::permanent(format!(
-                "too large: {len} bytes, over the {max}-byte limit"
-            )));
-        }
-        let mut body = Vec::new();
-        loop {
-            match resp.chunk().await {
-                Ok(Some(chunk)) => {
-                    if (body.len() + chunk.len()) as u64 > max {
-                        return Err(Fail::permanent(format!(
-                            "too large: over the {max}-byte limit"
-                        )));
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok(None) => return Ok(body),
-                Err(e) if e.is_timeout() => return Err(Fail::transient("timed out while reading")),
-                Err(e) => {
-                    return Err(Fail::transient(format!(
-                        "body interrupted: {}",
-                        root_cause(&e)
-                    )));
-                }
-            }
-        }
-    }
-}
-
-/// The one HTTP client setup: rustls with ring, our User-Agent, timeouts, bounded redirects.
-pub(crate) fn http_client(
-    timeout: Duration,
-    connect_timeout: Duration,
-) -> Result<reqwest::Client, String> {
-    // reqwest is built without a crypto provider so that only ring is compiled in.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .user_agent(USER_AGENT)
-        .timeout(timeout)
-        .connect_timeout(connect_timeout)
-        .redirect(reqwest::redirect::Policy::limited(10))
-        .build()
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))
-}
-
-pub(crate) fn root_cause(e: &dyn std::error::Error) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
-}
-
-pub(crate) fn jitter(max: Duration) -> Duration {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let ms = max.as_millis() as u64;
-    if ms == 0 {
-        Duration::ZERO
-    } else {
-        Duration::from_millis(u64::from(nanos) % ms)
     }
 }
 

@@ -80,6 +80,14 @@ pub fn post(id: u64, slug: &str, html: &str) -> serde_json::Value {
     })
 }
 
+/// A post of the site at `base` (its `link` there): the images such a post shows may come from
+/// the site's own kind of network, 127.0.0.1 included.
+pub fn post_on(base: &str, id: u64, slug: &str, html: &str) -> serde_json::Value {
+    let mut p = post(id, slug, html);
+    p["link"] = serde_json::json!(format!("{base}/{slug}/"));
+    p
+}
+
 /// Small but whole images (made with PHP's GD), that image decoders such as epubcheck accept.
 pub const PNG: &[u8] = include_bytes!("../fixtures/tiny.png");
 pub const JPEG: &[u8] = include_bytes!("../fixtures/tiny.jpg");
@@ -135,6 +143,8 @@ type Handler = dyn Fn(&str, usize) -> Reply + Send + Sync;
 pub struct Seen {
     pub path: String,
     pub authorization: Option<String>,
+    /// The `Host` header: tells `localhost` from `127.0.0.1` on one port.
+    pub host: Option<String>,
 }
 
 /// A small HTTP/1.1 server on 127.0.0.1; `handler(path, nth_hit_of_that_path)` scripts the answers.
@@ -166,21 +176,24 @@ impl Server {
                         return;
                     }
                     let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
-                    let mut authorization = None;
+                    let (mut authorization, mut host) = (None, None);
                     loop {
                         let mut h = String::new();
                         if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
                             break;
                         }
-                        if let Some((k, v)) = h.split_once(':')
-                            && k.eq_ignore_ascii_case("authorization")
-                        {
-                            authorization = Some(v.trim().to_string());
+                        if let Some((k, v)) = h.split_once(':') {
+                            if k.eq_ignore_ascii_case("authorization") {
+                                authorization = Some(v.trim().to_string());
+                            } else if k.eq_ignore_ascii_case("host") {
+                                host = Some(v.trim().to_string());
+                            }
                         }
                     }
                     log.lock().unwrap().push(Seen {
                         path: path.clone(),
                         authorization,
+                        host,
                     });
                     let n = {
                         let mut m = hits.lock().unwrap();
@@ -225,6 +238,50 @@ impl Server {
     pub fn hits(&self, path: &str) -> usize {
         self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
     }
+
+    /// Every request seen so far.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+/// Runs unpress and measures the peak memory of that process alone (`wait4` on its pid),
+/// whatever other tests run beside it: (output, peak resident set in MB).
+// The child is reaped by `wait4` below, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
+pub fn unpress_measured(args: &[&str]) -> (Output, f64) {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_unpress"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run unpress");
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let t_out = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = out.read_to_end(&mut b);
+        b
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = err.read_to_end(&mut b);
+        b
+    });
+    let mut status = 0;
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: wait4 writes only into the two values we own; the pid is our own child's.
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut ru) };
+    assert_eq!(pid, child.id() as i32, "wait4");
+    let output = Output {
+        status: std::process::ExitStatus::from_raw(status),
+        stdout: t_out.join().unwrap(),
+        stderr: t_err.join().unwrap(),
+    };
+    (output, ru.ru_maxrss as f64 / 1024.0)
 }
 
 /// Prints a line that `cargo test` shows even for a passing test: its output capture covers
