@@ -817,3 +817,47 @@ fn an_svg_with_script_served_as_png_is_saved_only_made_safe() {
         "the broken one keeps its URL: {md}"
     );
 }
+
+/// The fastest of three conversions of a post, in seconds.
+fn convert_secs(html: &str) -> f64 {
+    let p = post(1, "deep", html);
+    (0..3)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            let (doc, _) = unpress::read_post(&p).unwrap();
+            std::hint::black_box(doc);
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::MAX, f64::min)
+}
+
+#[test]
+fn parse_time_is_linear_in_nesting_depth() {
+    // Well-formed nesting (the fast path) and nesting behind a misnested start (html5ever).
+    for (what, prefix) in [("well-formed", ""), ("misnested", "<b><i>z</b></i>")] {
+        let deep = |n: usize| {
+            format!(
+                "{prefix}{}x{}",
+                "<ul><li>".repeat(n),
+                "</li></ul>".repeat(n)
+            )
+        };
+        let small = convert_secs(&deep(1_000));
+        let big = convert_secs(&deep(10_000));
+        eprintln!("{what}: 1,000 deep {small:.3} s, 10,000 deep {big:.3} s");
+        assert!(big < small * 15.0, "{what}: {small:.3} s, then {big:.3} s");
+    }
+}
+
+#[test]
+fn text_nested_past_the_depth_limit_is_kept() {
+    let n = 2_000;
+    let html = format!(
+        "<b><i>z</b></i>{}deepest words{}<p>after</p>",
+        "<div><span>".repeat(n),
+        "</span></div>".repeat(n)
+    );
+    let (doc, _) = unpress::read_post(&post(1, "deep", &html)).unwrap();
+    let md = unpress::write::render(unpress::write::Format::Md, &doc, &Default::default());
+    assert!(md.contains("deepest words") && md.contains("after"), "{md}");
+}

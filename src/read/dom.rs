@@ -12,6 +12,7 @@ use html5ever::{Attribute, QualName, local_name, ns};
 use std::borrow::Cow;
 use std::cell::{Ref, RefCell};
 
+mod depth;
 mod fast;
 
 /// Index of a node in its [`Dom`].
@@ -112,8 +113,16 @@ impl<'a> Dom<'a> {
         fast::parse(html)
     }
 
-    /// html5ever's tree builder alone.
+    /// html5ever's tree builder alone, on the markup with its nesting bounded (see
+    /// [`depth`]): html5ever's cost per tag grows with the depth.
     pub fn parse_with_html5ever(html: &str) -> Dom<'a> {
+        match depth::limit_depth(html) {
+            Some(limited) => Dom::html5ever(&limited),
+            None => Dom::html5ever(html),
+        }
+    }
+
+    fn html5ever(html: &str) -> Dom<'a> {
         let sink = Sink {
             dom: RefCell::new(Dom::with_capacity(html.len() / 40 + 4)),
         };

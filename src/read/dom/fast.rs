@@ -37,11 +37,37 @@ pub(super) fn parse(html: &str) -> Option<Dom<'_>> {
         bytes: html.as_bytes(),
         pos: 0,
         dom,
-        stack: vec![(root, local_name!("html"))],
+        stack: vec![Open {
+            id: root,
+            name: local_name!("html"),
+            p_scope: false,
+            li_reach: false,
+            dd_reach: false,
+        }],
+        open_a: 0,
+        open_button: 0,
         text: None,
     };
     b.run()?;
     Some(b.dom)
+}
+
+/// Elements nested deeper than this are left to html5ever, which gets them flattened (see
+/// [`super::depth`]).
+const MAX_DEPTH: usize = super::depth::MAX_DEPTH;
+
+/// An open element, and what the scope checks of the full parser would find from it down:
+/// carried on each entry so that every check is one look at the top of the stack, not a walk
+/// down it (a walk per tag made deep nesting quadratic).
+struct Open {
+    id: NodeId,
+    name: LocalName,
+    /// A `p` is open in button scope.
+    p_scope: bool,
+    /// The list-item step for `li` would find an open `li`.
+    li_reach: bool,
+    /// … for `dd`/`dt`, an open `dd` or `dt`.
+    dd_reach: bool,
 }
 
 struct Builder<'a> {
@@ -50,7 +76,10 @@ struct Builder<'a> {
     pos: usize,
     dom: Dom<'a>,
     /// Open elements, the innermost last.
-    stack: Vec<(NodeId, LocalName)>,
+    stack: Vec<Open>,
+    /// Open `a` and `button` elements (a second one would be closed by the full parser).
+    open_a: usize,
+    open_button: usize,
     /// Text read since the last node was inserted.
     text: Option<Cow<'a, str>>,
 }
@@ -183,7 +212,7 @@ fn is_raw_text(name: &str) -> bool {
 /// The HTML "special" category as html5ever 0.40 has it (HTML elements only: foreign content
 /// never gets here). It predates `search`, which the current standard adds: what counts is
 /// building the tree html5ever builds.
-fn is_special(name: &str) -> bool {
+pub(super) fn is_special(name: &str) -> bool {
     matches!(
         name,
         "address"
@@ -308,8 +337,8 @@ impl<'a> Builder<'a> {
     }
 
     fn current(&self) -> (NodeId, &str) {
-        let (id, name) = self.stack.last().expect("the html element stays open");
-        (*id, name)
+        let top = self.stack.last().expect("the html element stays open");
+        (top.id, &top.name)
     }
 
     fn flush_text(&mut self) -> Option<()> {
@@ -458,6 +487,9 @@ impl<'a> Builder<'a> {
     }
 
     fn start(&mut self, name: &str, attrs: Vec<(Cow<'a, str>, Cow<'a, str>)>) -> Option<()> {
+        if self.stack.len() > MAX_DEPTH {
+            return None;
+        }
         self.flush_text()?;
         let (_, cur) = self.current();
         match cur {
@@ -489,9 +521,10 @@ impl<'a> Builder<'a> {
             return None;
         }
         match name {
-            "li" => self.no_open_item(&["li"])?,
-            "dd" | "dt" => self.no_open_item(&["dd", "dt"])?,
-            "button" | "a" if self.stack.iter().any(|(_, n)| **n == *name) => return None,
+            "li" => self.no_open_item(false)?,
+            "dd" | "dt" => self.no_open_item(true)?,
+            "a" if self.open_a > 0 => return None,
+            "button" if self.open_button > 0 => return None,
             "rb" | "rtc" | "rp" | "rt"
                 if matches!(
                     cur,
@@ -532,34 +565,58 @@ impl<'a> Builder<'a> {
         let (parent, _) = self.current();
         self.dom.append_child(parent, id);
         if open {
-            self.stack.push((id, local));
+            self.push_open(id, local);
+        }
+    }
+
+    fn push_open(&mut self, id: NodeId, name: LocalName) {
+        let below = self.stack.last().expect("the html element stays open");
+        let n: &str = &name;
+        // What each check finds when it walks down from here: this element decides, or lets
+        // the walk go on to the one below.
+        let p_scope = match n {
+            "p" => true,
+            "applet" | "caption" | "html" | "table" | "td" | "th" | "marquee" | "object"
+            | "template" | "button" => false,
+            _ => below.p_scope,
+        };
+        let passes = !is_special(n) || matches!(n, "address" | "div" | "p");
+        let li_reach = n == "li" || (passes && below.li_reach);
+        let dd_reach = matches!(n, "dd" | "dt") || (passes && below.dd_reach);
+        match n {
+            "a" => self.open_a += 1,
+            "button" => self.open_button += 1,
+            _ => {}
+        }
+        self.stack.push(Open {
+            id,
+            name,
+            p_scope,
+            li_reach,
+            dd_reach,
+        });
+    }
+
+    fn pop(&mut self) {
+        if let Some(top) = self.stack.pop() {
+            match &*top.name {
+                "a" => self.open_a -= 1,
+                "button" => self.open_button -= 1,
+                _ => {}
+            }
         }
     }
 
     /// Whether a `p` is open within button scope (the full parser would close it).
     fn p_in_button_scope(&self) -> bool {
-        for (_, n) in self.stack.iter().rev() {
-            match &**n {
-                "p" => return true,
-                "applet" | "caption" | "html" | "table" | "td" | "th" | "marquee" | "object"
-                | "template" | "button" => return false,
-                _ => {}
-            }
-        }
-        false
+        self.stack.last().is_some_and(|t| t.p_scope)
     }
 
     /// The list-item step for `li`/`dd`/`dt`: an open item of that kind would be closed.
-    fn no_open_item(&self, kinds: &[&str]) -> Option<()> {
-        for (_, n) in self.stack.iter().rev() {
-            if kinds.contains(&&**n) {
-                return None;
-            }
-            if is_special(n) && !matches!(&**n, "address" | "div" | "p") {
-                break;
-            }
-        }
-        Some(())
+    fn no_open_item(&self, dd: bool) -> Option<()> {
+        let top = self.stack.last()?;
+        let open = if dd { top.dd_reach } else { top.li_reach };
+        (!open).then_some(())
     }
 
     fn raw_text(&mut self, name: &str, attrs: Vec<(Cow<'a, str>, Cow<'a, str>)>) -> Option<()> {
@@ -588,7 +645,7 @@ impl<'a> Builder<'a> {
             self.text = Some(Cow::Borrowed(&self.src[start..start + end]));
             self.flush_text()?;
         }
-        self.stack.pop();
+        self.pop();
         self.pos = start + end + 2 + name.len() + 1;
         Some(())
     }
@@ -612,7 +669,7 @@ impl<'a> Builder<'a> {
         if cur != name || self.stack.len() == 1 {
             return None;
         }
-        self.stack.pop();
+        self.pop();
         self.pos = i + 1;
         Some(())
     }
