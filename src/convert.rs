@@ -4,7 +4,7 @@
 use crate::diag::{Diag, Warning};
 use crate::fetch::{Downloader, FetchOptions};
 use crate::media;
-use crate::output::{Names, safe_component, write_atomic};
+use crate::output::{Names, safe_component};
 use crate::read::input::{self, InputError, Item, Items, RawItem};
 use crate::read::wp_json::{self, PostHead};
 use crate::report::{ImageReport, PostReport, Report, Status, Summary};
@@ -978,14 +978,16 @@ fn convert_one(
             Layout::Flat => doc_dir.join(format!("{}.{}", unit.name, format.extension())),
         };
         let mut missing = Vec::new();
-        let bytes = write::render_bytes(format, &doc, &opts.write, Some(&doc_dir), &mut missing);
+        let written = crate::output::write_atomic_with(&path, |w| {
+            write::write_to(format, &doc, &opts.write, Some(&doc_dir), &mut missing, w)
+        });
         for (target, reason) in missing {
             diag.warn(Warning::NotInBook {
                 image: target,
                 reason,
             });
         }
-        match bytes.and_then(|b| write_atomic(&path, &b)) {
+        match written {
             Ok(()) => report.outputs.push(rel_to(out_dir, &path)),
             Err(e) => {
                 report.status = Status::Failed;

@@ -75,19 +75,13 @@ pub enum Block {
         lang: Option<String>,
         text: String,
     },
-    /// `<table>` with `<caption>` or `wp-block-table`'s `<figcaption>`.
-    Table(Table),
+    /// `<table>` with `<caption>` or `wp-block-table`'s `<figcaption>` (boxed, as is every
+    /// large and rare variant: most blocks are paragraphs).
+    Table(Box<Table>),
     /// `wp-block-image`, `wp-caption`, galleries, and paragraphs holding only images.
     Figure(Figure),
     /// `wp-block-embed`, `<iframe>`, `<audio>`, `<video>`, `<object>`: kept as a link.
-    Embed {
-        url: String,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        provider: Option<String>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        title: Option<String>,
-        caption: Vec<Inline>,
-    },
+    Embed(Box<Embed>),
     /// `<details>` with its `<summary>`.
     Details {
         summary: Vec<Inline>,
@@ -145,6 +139,37 @@ pub struct FigureImage {
     pub caption: Vec<Inline>,
 }
 
+/// `<a href>`: where it goes, its `title`, and its text.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Link {
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    pub content: Vec<Inline>,
+}
+
+impl Inline {
+    /// A link to `url` showing `content`.
+    pub fn link(url: String, title: Option<String>, content: Vec<Inline>) -> Inline {
+        Inline::Link(Box::new(Link {
+            url,
+            title,
+            content,
+        }))
+    }
+}
+
+/// `wp-block-embed`, `<iframe>`, `<audio>`, `<video>`, `<object>`: kept as a link.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Embed {
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    pub caption: Vec<Inline>,
+}
+
 /// `<img>`: every attribute a writer or the media pass may need.
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct Image {
@@ -198,13 +223,8 @@ pub enum Inline {
     Mark(Vec<Inline>),
     /// `<code>`, `<kbd>`, `<samp>`, `<tt>` outside `<pre>`.
     Code(String),
-    /// `<a href>`.
-    Link {
-        url: String,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        title: Option<String>,
-        content: Vec<Inline>,
-    },
+    /// `<a href>` (boxed: most inlines are small).
+    Link(Box<Link>),
     /// `<img>` inside running text (boxed: an image is large, most inlines are small).
     Image(Box<Image>),
     /// `<br>`.
@@ -275,8 +295,8 @@ fn push_plain(inlines: &[Inline], out: &mut String) {
             | Inline::Strike(c)
             | Inline::Sup(c)
             | Inline::Sub(c)
-            | Inline::Mark(c)
-            | Inline::Link { content: c, .. } => push_plain(c, out),
+            | Inline::Mark(c) => push_plain(c, out),
+            Inline::Link(l) => push_plain(&l.content, out),
             Inline::Image(img) => out.push_str(&img.alt),
             Inline::LineBreak => out.push('\n'),
             Inline::NoteRef(l) => {
@@ -316,7 +336,7 @@ pub fn for_each_inline_run(blocks: &[Block], f: &mut dyn FnMut(&[Inline])) {
                 fig.images.iter().for_each(|fi| f(&fi.caption));
                 f(&fig.caption);
             }
-            Block::Embed { caption, .. } => f(caption),
+            Block::Embed(e) => f(&e.caption),
             Block::Code { .. } | Block::Rule => {}
         }
     }
@@ -381,7 +401,7 @@ fn blocks_images(blocks: &mut [Block], f: &mut dyn FnMut(ImageSlot<'_>)) {
                 }
                 inline_images(&mut fig.caption, f);
             }
-            Block::Embed { caption, .. } => inline_images(caption, f),
+            Block::Embed(e) => inline_images(&mut e.caption, f),
             Block::Code { .. } | Block::Rule => {}
         }
     }
@@ -396,8 +416,8 @@ fn inline_images(inlines: &mut [Inline], f: &mut dyn FnMut(ImageSlot<'_>)) {
             | Inline::Strike(c)
             | Inline::Sup(c)
             | Inline::Sub(c)
-            | Inline::Mark(c)
-            | Inline::Link { content: c, .. } => inline_images(c, f),
+            | Inline::Mark(c) => inline_images(c, f),
+            Inline::Link(l) => inline_images(&mut l.content, f),
             Inline::Text(_) | Inline::Code(_) | Inline::LineBreak | Inline::NoteRef(_) => {}
         }
     }

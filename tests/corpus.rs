@@ -148,12 +148,13 @@ fn outline_model(blocks: &[Block], out: &mut Vec<String>) {
                     out.push(format!("P:{}", norm(&plain_text(&f.caption))));
                 }
             }
-            Block::Embed {
-                url,
-                provider,
-                title,
-                caption,
-            } => {
+            Block::Embed(e) => {
+                let unpress::model::Embed {
+                    url,
+                    provider,
+                    title,
+                    caption,
+                } = &**e;
                 let label = match (provider, title) {
                     (Some(p), Some(t)) => format!("{p}: {t}"),
                     (Some(p), None) => format!("{p}: {url}"),

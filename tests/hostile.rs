@@ -861,3 +861,31 @@ fn text_nested_past_the_depth_limit_is_kept() {
     let md = unpress::write::render(unpress::write::Format::Md, &doc, &Default::default());
     assert!(md.contains("deepest words") && md.contains("after"), "{md}");
 }
+
+#[test]
+fn a_post_of_a_million_paragraphs_converts_within_sixteen_times_its_size() {
+    // Before: 2 million `<p>x</p>` (16 MB) needed about 1 GB.
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("big.json");
+    std::fs::write(
+        &input,
+        post(1, "big", &"<p>x</p>".repeat(1_000_000)).to_string(),
+    )
+    .unwrap();
+    let size_mb = std::fs::metadata(&input).unwrap().len() as f64 / (1 << 20) as f64;
+    let out = d.path().join("out");
+    let (o, peak) = unpress_measured(&[
+        "convert",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--to",
+        "md,txt,json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let md = std::fs::read_to_string(out.join("big/index.md")).unwrap();
+    assert_eq!(md.matches("\n\nx").count(), 1_000_000);
+    let bound = 16.0 * size_mb + 64.0;
+    eprintln!("peak memory converting a {size_mb:.1} MB post: {peak:.1} MB (bound {bound:.0} MB)");
+    assert!(peak <= bound, "{peak:.1} MB, over {bound:.0} MB");
+}

@@ -15,6 +15,15 @@ use std::cell::{Ref, RefCell};
 mod depth;
 mod fast;
 
+/// About as many nodes as the markup will make (each tag opens an element, closes one, or
+/// ends a text run), a little over: a tree that outgrows its arena is copied into one twice
+/// the size, and the allocator may hold every smaller copy until the parse is over — for a
+/// post of millions of small elements, most of the memory it needed.
+fn node_estimate(html: &str) -> usize {
+    let tags = memchr::memchr_iter(b'<', html.as_bytes()).count();
+    tags + tags / 4 + 16
+}
+
 /// Index of a node in its [`Dom`].
 pub type NodeId = u32;
 
@@ -113,6 +122,14 @@ impl<'a> Dom<'a> {
         fast::parse(html)
     }
 
+    /// The fast path, streaming: each top-level node is handed to `f` as soon as it is
+    /// complete and then dropped, so memory holds one top-level subtree, not the whole tree.
+    /// `false` when the markup needs html5ever; `f` may have seen part of it by then, and the
+    /// caller starts over with [`Dom::parse_fragment`].
+    pub fn stream_fast(html: &str, f: &mut dyn FnMut(NodeRef<'_>)) -> bool {
+        fast::stream(html, f).is_some()
+    }
+
     /// html5ever's tree builder alone, on the markup with its nesting bounded (see
     /// [`depth`]): html5ever's cost per tag grows with the depth.
     pub fn parse_with_html5ever(html: &str) -> Dom<'a> {
@@ -124,7 +141,7 @@ impl<'a> Dom<'a> {
 
     fn html5ever(html: &str) -> Dom<'a> {
         let sink = Sink {
-            dom: RefCell::new(Dom::with_capacity(html.len() / 40 + 4)),
+            dom: RefCell::new(Dom::with_capacity(node_estimate(html))),
         };
         html5ever::driver::parse_fragment(
             sink,

@@ -2,12 +2,37 @@
 
 use super::dom::{Dom, Edge, Element, Node, NodeId, NodeRef};
 use crate::diag::{Diag, Warning};
-use crate::model::{Block, Figure, FigureImage, Footnote, Image, Inline, SrcCandidate, Table};
+use crate::model::{
+    Block, Embed, Figure, FigureImage, Footnote, Image, Inline, SrcCandidate, Table,
+};
 
 type NRef<'a> = NodeRef<'a>;
 
 /// Parses a fragment of rendered HTML (`content.rendered`) into blocks.
 pub fn read_html(html: &str, diag: &mut Diag) -> Vec<Block> {
+    // A long post is read as it is parsed, a top-level node at a time, when it needs neither
+    // html5ever nor a look at the whole tree (footnotes are found by their ids first): the
+    // parsed tree of a 16 MB post of small paragraphs would need twenty times its size.
+    if html.len() >= STREAM_FROM && !has_fragment_link(html) {
+        let mark = diag.warnings.len();
+        let mut flow = Flow::default();
+        // Room for as many blocks as the markup could hold (a block takes at least a start
+        // and an end tag), set aside once: grown by doubling instead, every smaller copy
+        // would stay allocated until the end. What is never written is never resident.
+        let tags = memchr::memchr_iter(b'<', html.as_bytes()).count();
+        flow.blocks.reserve(tags / 2 + 1);
+        let mut r = Reader {
+            diag: &mut *diag,
+            // As under the `html` element the whole tree has.
+            depth: 1,
+            notes: Notes::default(),
+        };
+        let streamed = Dom::stream_fast(html, &mut |n: NRef<'_>| r.node(n, &mut flow));
+        if streamed {
+            return finish(flow);
+        }
+        diag.warnings.truncate(mark);
+    }
     let doc = Dom::parse_fragment(html);
     let notes = if has_fragment_link(html) {
         Notes::find(doc.root())
@@ -23,6 +48,9 @@ pub fn read_html(html: &str, diag: &mut Diag) -> Vec<Block> {
     r.children(doc.root(), &mut flow);
     finish(flow)
 }
+
+/// Posts this long are read while they are parsed (see [`read_html`]).
+const STREAM_FROM: usize = 1 << 20;
 
 /// Whether any link points inside the page (`href="#…"`): only then can there be footnotes.
 fn has_fragment_link(html: &str) -> bool {
@@ -125,10 +153,13 @@ impl Flow {
         if self.inlines.is_empty() {
             return;
         }
-        let content = normalize(std::mem::take(&mut self.inlines));
+        let mut content = normalize(std::mem::take(&mut self.inlines));
         if content.is_empty() {
             return;
         }
+        // A paragraph's inlines are pushed one by one (room for four is the least a vector
+        // takes); a post of a million one-word paragraphs would carry three empty slots each.
+        content.shrink_to_fit();
         self.blocks.push(para_or_figure(content));
     }
     fn push_block(&mut self, b: Block) {
@@ -485,7 +516,7 @@ impl Reader<'_> {
             }
             "table" => {
                 let t = self.table(node, Vec::new());
-                flow.push_block(Block::Table(t));
+                flow.push_block(Block::Table(Box::new(t)));
             }
             "hr" => flow.push_block(Block::Rule),
             "details" => {
@@ -605,11 +636,7 @@ impl Reader<'_> {
             .filter(|t| !t.is_empty());
         let mut sub = Flow::default();
         self.children(node, &mut sub);
-        let make = |content: Vec<Inline>| Inline::Link {
-            url: href.to_string(),
-            title: title.clone(),
-            content,
-        };
+        let make = |content: Vec<Inline>| Inline::link(href.to_string(), title.clone(), content);
         if sub.blocks.is_empty() {
             if !sub.inlines.is_empty() {
                 flow.inlines.push(make(sub.inlines));
@@ -924,7 +951,7 @@ impl Reader<'_> {
             return self.embed_figure(node, el, caption);
         }
         if let Some(table) = table {
-            return vec![Block::Table(self.table(table, caption))];
+            return vec![Block::Table(Box::new(self.table(table, caption)))];
         }
         if let Some(q) = quote {
             let mut b = self.quote(q);
@@ -1075,12 +1102,12 @@ impl Reader<'_> {
         match url {
             Some(url) => {
                 let provider = provider.or_else(|| host_provider(&url));
-                vec![Block::Embed {
+                vec![Block::Embed(Box::new(Embed {
                     url,
                     provider,
                     title: None,
                     caption,
-                }]
+                }))]
             }
             None if caption.is_empty() => Vec::new(),
             None => vec![Block::Para { content: caption }],
@@ -1120,12 +1147,12 @@ impl Reader<'_> {
             .attr("title")
             .map(|t| collapse(t).trim().to_string())
             .filter(|t| !t.is_empty());
-        Some(Block::Embed {
+        Some(Block::Embed(Box::new(Embed {
             url,
             provider,
             title,
             caption,
-        })
+        })))
     }
 }
 
@@ -1656,18 +1683,10 @@ fn norm_seq(inlines: Vec<Inline>, st: &mut Norm) -> Vec<Inline> {
             Inline::Sup(c) => wrap_norm(&mut out, c, st, Inline::Sup, |_| false),
             Inline::Sub(c) => wrap_norm(&mut out, c, st, Inline::Sub, |_| false),
             Inline::Mark(c) => wrap_norm(&mut out, c, st, Inline::Mark, |_| false),
-            Inline::Link {
-                url,
-                title,
-                content,
-            } => {
-                let inner = norm_seq(content, st);
-                if !inner.is_empty() {
-                    out.push(Inline::Link {
-                        url,
-                        title,
-                        content: inner,
-                    });
+            Inline::Link(mut l) => {
+                l.content = norm_seq(std::mem::take(&mut l.content), st);
+                if !l.content.is_empty() {
+                    out.push(Inline::Link(l));
                 }
             }
         }
@@ -1747,9 +1766,7 @@ fn para_or_figure(content: Vec<Inline>) -> Block {
     let only_images = content.iter().all(|i| match i {
         Inline::Image(_) | Inline::LineBreak => true,
         Inline::Text(t) => t.trim().is_empty(),
-        Inline::Link { content, .. } => {
-            content.len() == 1 && matches!(content[0], Inline::Image(_))
-        }
+        Inline::Link(l) => l.content.len() == 1 && matches!(l.content[0], Inline::Image(_)),
         _ => false,
     }) && content
         .iter()
@@ -1766,9 +1783,10 @@ fn para_or_figure(content: Vec<Inline>) -> Block {
                 link_local: None,
                 caption: Vec::new(),
             }),
-            Inline::Link {
-                url, mut content, ..
-            } => {
+            Inline::Link(l) => {
+                let crate::model::Link {
+                    url, mut content, ..
+                } = *l;
                 if let Some(Inline::Image(image)) = content.pop() {
                     images.push(FigureImage {
                         image: *image,
@@ -1797,9 +1815,8 @@ fn starts_with_bullet(content: &[Inline]) -> bool {
 fn first_text(content: &[Inline]) -> Option<&str> {
     match content.first()? {
         Inline::Text(t) => Some(t),
-        Inline::Strong(c) | Inline::Emph(c) | Inline::Mark(c) | Inline::Link { content: c, .. } => {
-            first_text(c)
-        }
+        Inline::Strong(c) | Inline::Emph(c) | Inline::Mark(c) => first_text(c),
+        Inline::Link(l) => first_text(&l.content),
         _ => None,
     }
 }
@@ -1819,10 +1836,15 @@ fn strip_bullet(content: &mut Vec<Inline>) {
                 }
                 true
             }
-            Some(Inline::Strong(c))
-            | Some(Inline::Emph(c))
-            | Some(Inline::Mark(c))
-            | Some(Inline::Link { content: c, .. }) => {
+            Some(Inline::Strong(c)) | Some(Inline::Emph(c)) | Some(Inline::Mark(c)) => {
+                let done = strip(c);
+                if c.is_empty() {
+                    content.remove(0);
+                }
+                done
+            }
+            Some(Inline::Link(l)) => {
+                let c = &mut l.content;
                 let done = strip(c);
                 if c.is_empty() {
                     content.remove(0);
@@ -1837,7 +1859,22 @@ fn strip_bullet(content: &mut Vec<Inline>) {
 
 /// Japanese pseudo-lists: paragraphs (or `<br>`-separated lines) beginning with `・`, `●` …
 /// become one bullet list, the glyph removed.
+/// Whether a paragraph has a line that starts with a bullet.
+fn may_be_list(content: &[Inline]) -> bool {
+    starts_with_bullet(content)
+        || content
+            .windows(2)
+            .any(|w| matches!(w[0], Inline::LineBreak) && starts_with_bullet(&w[1..]))
+}
+
 fn pseudo_lists(blocks: Vec<Block>) -> Vec<Block> {
+    // Most posts have no line that could be a list item: no second copy of their blocks.
+    if !blocks
+        .iter()
+        .any(|b| matches!(b, Block::Para { content } if may_be_list(content)))
+    {
+        return blocks;
+    }
     let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
     // The list being gathered, and its bullet: a change of bullet (・ then ■) starts a new list.
     let mut pending: Vec<Vec<Block>> = Vec::new();
@@ -1858,11 +1895,7 @@ fn pseudo_lists(blocks: Vec<Block>) -> Vec<Block> {
             continue;
         };
         // Most paragraphs cannot be list lines: check before splitting them into lines.
-        let may_list = starts_with_bullet(&content)
-            || content
-                .windows(2)
-                .any(|w| matches!(w[0], Inline::LineBreak) && starts_with_bullet(&w[1..]));
-        if !may_list {
+        if !may_be_list(&content) {
             flush(&mut out, &mut pending);
             out.push(Block::Para { content });
             continue;
@@ -1982,11 +2015,7 @@ fn flatten_block_inlines(b: Block, out: &mut Vec<Inline>) {
                 sep(out);
                 let img = Inline::Image(Box::new(fi.image));
                 out.push(match fi.link {
-                    Some(url) => Inline::Link {
-                        url,
-                        title: None,
-                        content: vec![img],
-                    },
+                    Some(url) => Inline::link(url, None, vec![img]),
                     None => img,
                 });
                 if !fi.caption.is_empty() {
@@ -2007,18 +2036,15 @@ fn flatten_block_inlines(b: Block, out: &mut Vec<Inline>) {
                 }
             }
         }
-        Block::Embed {
-            url,
-            provider,
-            title,
-            caption,
-        } => {
-            let text = crate::model::embed_label(&url, provider.as_deref(), title.as_deref());
-            out.push(Inline::Link {
+        Block::Embed(e) => {
+            let Embed {
                 url,
-                title: None,
-                content: vec![Inline::Text(text)],
-            });
+                provider,
+                title,
+                caption,
+            } = *e;
+            let text = crate::model::embed_label(&url, provider.as_deref(), title.as_deref());
+            out.push(Inline::link(url, None, vec![Inline::Text(text)]));
             if !caption.is_empty() {
                 sep(out);
                 out.extend(caption);
@@ -2043,11 +2069,11 @@ fn strip_backlinks(blocks: &mut [Block], ref_ids: &std::collections::HashSet<Str
     for b in blocks {
         if let Block::Para { content } = b {
             content.retain(|i| match i {
-                Inline::Link { url, content, .. } => {
-                    let Some(target) = url.strip_prefix('#') else {
+                Inline::Link(l) => {
+                    let Some(target) = l.url.strip_prefix('#') else {
                         return true;
                     };
-                    let text = crate::model::plain_text(content);
+                    let text = crate::model::plain_text(&l.content);
                     let text = text.trim();
                     !(ref_ids.contains(target)
                         || text.starts_with(['↩', '↑', '^'])

@@ -8,3 +8,9 @@ pub fn write(doc: &Document) -> String {
     s.push('\n');
     s
 }
+
+/// The same, written out as it is serialised.
+pub fn write_to(doc: &Document, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, doc).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")
+}

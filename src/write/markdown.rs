@@ -38,11 +38,11 @@ fn link_targets(bs: &[Block]) -> std::collections::HashSet<String> {
     fn walk(inlines: &[Inline], out: &mut std::collections::HashSet<String>) {
         for i in inlines {
             match i {
-                Inline::Link { url, content, .. } => {
-                    if let Some(f) = url.strip_prefix('#') {
+                Inline::Link(l) => {
+                    if let Some(f) = l.url.strip_prefix('#') {
                         out.insert(f.to_string());
                     }
-                    walk(content, out);
+                    walk(&l.content, out);
                 }
                 Inline::Strong(c)
                 | Inline::Emph(c)
@@ -167,12 +167,13 @@ fn block(b: &Block, alt: bool) -> String {
         }
         Block::Table(t) => table(t),
         Block::Figure(f) => figure(f),
-        Block::Embed {
-            url,
-            provider,
-            title,
-            caption,
-        } => {
+        Block::Embed(e) => {
+            let crate::model::Embed {
+                url,
+                provider,
+                title,
+                caption,
+            } = &**e;
             let label = crate::model::embed_label(url, provider.as_deref(), title.as_deref());
             let mut s = format!("[{}]({})", escape(&label, false, false), destination(url));
             if !caption.is_empty() {
@@ -433,7 +434,7 @@ fn first_char(i: &Inline) -> Option<char> {
     match i {
         Inline::Text(t) => t.chars().next(),
         Inline::Code(_) => Some('`'),
-        Inline::Link { .. } | Inline::NoteRef(_) => Some('['),
+        Inline::Link(_) | Inline::NoteRef(_) => Some('['),
         Inline::Image(_) => Some('!'),
         Inline::LineBreak => Some('\\'),
         Inline::Strong(c) | Inline::Emph(c) | Inline::Strike(c) => {
@@ -489,11 +490,12 @@ fn write_inline(inl: &Inline, ctx: Ctx, out: &mut String, next: Option<char>) {
                 out.push_str(&format!("{ticks}{body}{ticks}"));
             }
         }
-        Inline::Link {
-            url,
-            title,
-            content,
-        } => {
+        Inline::Link(l) => {
+            let crate::model::Link {
+                url,
+                title,
+                content,
+            } = &**l;
             if ctx.in_link {
                 // Markdown cannot nest links: the inner one keeps its text.
                 return write_inlines(content, ctx, out, next);

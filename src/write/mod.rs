@@ -70,8 +70,25 @@ pub fn render_bytes(
     dir: Option<&std::path::Path>,
     missing: &mut Vec<(String, String)>,
 ) -> std::io::Result<Vec<u8>> {
-    if format != Format::Epub {
-        return Ok(render(format, doc, opts).into_bytes());
+    let mut out = std::io::Cursor::new(Vec::new());
+    write_to(format, doc, opts, dir, missing, &mut out)?;
+    Ok(out.into_inner())
+}
+
+/// Writes any format into `out` (a file, usually). JSON and EPUB go out as they are made, so
+/// that a huge post's model is never held a second time as one big string.
+pub fn write_to<W: std::io::Write + std::io::Seek>(
+    format: Format,
+    doc: &Document,
+    opts: &WriteOptions,
+    dir: Option<&std::path::Path>,
+    missing: &mut Vec<(String, String)>,
+    out: &mut W,
+) -> std::io::Result<()> {
+    match format {
+        Format::Md | Format::Txt => return out.write_all(render(format, doc, opts).as_bytes()),
+        Format::Json => return json::write_to(doc, out),
+        Format::Epub => {}
     }
     // Local images are the ones the media pass wrote beside the document: relative, inside it.
     let locate = |target: &str| -> Option<std::path::PathBuf> {
@@ -106,15 +123,7 @@ pub fn render_bytes(
         title: None,
         chapters: vec![0],
     }];
-    let mut out = std::io::Cursor::new(Vec::new());
-    let report = epub::write(
-        &mut out,
-        std::slice::from_ref(doc),
-        &parts,
-        &meta,
-        None,
-        &locate,
-    )?;
+    let report = epub::write(out, std::slice::from_ref(doc), &parts, &meta, None, &locate)?;
     missing.extend(report.missing_images);
-    Ok(out.into_inner())
+    Ok(())
 }

@@ -74,16 +74,11 @@ fn block(b: &Block, opts: &WriteOptions, parts: &mut Vec<String>) {
             }
             push(parts, line(&f.caption, opts));
         }
-        Block::Embed {
-            url,
-            title,
-            caption,
-            ..
-        } => {
-            push(parts, title.clone().unwrap_or_default());
-            push(parts, line(caption, opts));
+        Block::Embed(e) => {
+            push(parts, e.title.clone().unwrap_or_default());
+            push(parts, line(&e.caption, opts));
             if opts.links_in_text {
-                push(parts, url.clone());
+                push(parts, e.url.clone());
             }
         }
         Block::Details {
@@ -120,11 +115,11 @@ fn inline(content: &[Inline], opts: &WriteOptions, out: &mut String) {
             | Inline::Sup(c)
             | Inline::Sub(c)
             | Inline::Mark(c) => inline(c, opts, out),
-            Inline::Link { url, content, .. } => {
-                inline(content, opts, out);
-                if opts.links_in_text && !url.starts_with('#') {
+            Inline::Link(l) => {
+                inline(&l.content, opts, out);
+                if opts.links_in_text && !l.url.starts_with('#') {
                     out.push_str(" <");
-                    out.push_str(url);
+                    out.push_str(&l.url);
                     out.push('>');
                 }
             }

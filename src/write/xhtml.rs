@@ -227,12 +227,13 @@ impl W<'_> {
             }
             Block::Table(t) => self.table(t),
             Block::Figure(f) => self.figure(f),
-            Block::Embed {
-                url,
-                provider,
-                title,
-                caption,
-            } => {
+            Block::Embed(e) => {
+                let crate::model::Embed {
+                    url,
+                    provider,
+                    title,
+                    caption,
+                } = &**e;
                 let label = crate::model::embed_label(url, provider.as_deref(), title.as_deref());
                 self.out.push_str("<p class=\"embed\">");
                 match (self.r.link)(url) {
@@ -405,7 +406,8 @@ impl W<'_> {
                 self.out.push_str(&escape(c));
                 self.out.push_str("</code>");
             }
-            Inline::Link { url, content, .. } => {
+            Inline::Link(l) => {
+                let (url, content) = (&l.url, &l.content);
                 let href = if in_link {
                     None
                 } else if let Some(frag) = url.strip_prefix('#') {
@@ -450,11 +452,7 @@ mod tests {
 
     #[test]
     fn anchor_links_work_only_when_their_target_is_in_the_chapter() {
-        let link = |u: &str| Inline::Link {
-            url: u.into(),
-            title: None,
-            content: vec![Inline::Text("go".into())],
-        };
+        let link = |u: &str| Inline::link(u.into(), None, vec![Inline::Text("go".into())]);
         let doc = Document {
             meta: Meta {
                 title: "T".into(),

@@ -11,7 +11,7 @@
 //!
 //! Text and attribute values that need no decoding are borrowed from the input.
 
-use super::{Dom, Element, NONE, Node, NodeId};
+use super::{Dom, Element, NONE, Node, NodeId, NodeRef, node_estimate};
 use html5ever::{LocalName, QualName, local_name, ns};
 use std::borrow::Cow;
 
@@ -19,37 +19,58 @@ static BOM: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| memchr::memmem::Finder::new("\u{feff}"));
 
 pub(super) fn parse(html: &str) -> Option<Dom<'_>> {
-    // Carriage returns are normalised and NULs replaced by the tokenizer, and html5ever drops a
-    // byte-order mark wherever it resumes feeding (the start, after a script): leave all three.
-    if memchr::memchr2(b'\0', b'\r', html.as_bytes()).is_some()
-        || BOM.find(html.as_bytes()).is_some()
-    {
-        return None;
-    }
-    let mut dom = Dom::with_capacity(html.len() / 40 + 4);
-    let root = dom.push(Node::Element(Element {
-        name: QualName::new(None, ns!(html), local_name!("html")),
-        attrs: Vec::new(),
-    }));
-    dom.append_child(0, root);
-    let mut b = Builder {
-        src: html,
-        bytes: html.as_bytes(),
-        pos: 0,
-        dom,
-        stack: vec![Open {
-            id: root,
-            name: local_name!("html"),
-            p_scope: false,
-            li_reach: false,
-            dd_reach: false,
-        }],
-        open_a: 0,
-        open_button: 0,
-        text: None,
-    };
+    let mut b = Builder::new(html, None)?;
     b.run()?;
     Some(b.dom)
+}
+
+/// Parses and hands each top-level node to `on_top` as soon as it is complete, then forgets
+/// it: the arena holds one top-level subtree at a time, however long the post. `None` when the
+/// markup needs html5ever — `on_top` may have seen part of it by then.
+pub(super) fn stream(html: &str, on_top: &mut dyn FnMut(NodeRef<'_>)) -> Option<()> {
+    let mut b = Builder::new(html, Some(on_top))?;
+    b.run()?;
+    b.release_top(true);
+    Some(())
+}
+
+impl<'a, 'c> Builder<'a, 'c> {
+    fn new(html: &'a str, on_top: Option<&'c mut dyn FnMut(NodeRef<'_>)>) -> Option<Self> {
+        // Carriage returns are normalised and NULs replaced by the tokenizer, and html5ever drops a
+        // byte-order mark wherever it resumes feeding (the start, after a script): leave all three.
+        if memchr::memchr2(b'\0', b'\r', html.as_bytes()).is_some()
+            || BOM.find(html.as_bytes()).is_some()
+        {
+            return None;
+        }
+        let mut dom = Dom::with_capacity(if on_top.is_some() {
+            1 << 10
+        } else {
+            node_estimate(html)
+        });
+        let root = dom.push(Node::Element(Element {
+            name: QualName::new(None, ns!(html), local_name!("html")),
+            attrs: Vec::new(),
+        }));
+        dom.append_child(0, root);
+        Some(Builder {
+            src: html,
+            bytes: html.as_bytes(),
+            pos: 0,
+            dom,
+            stack: vec![Open {
+                id: root,
+                name: local_name!("html"),
+                p_scope: false,
+                li_reach: false,
+                dd_reach: false,
+            }],
+            open_a: 0,
+            open_button: 0,
+            text: None,
+            on_top,
+        })
+    }
 }
 
 /// Elements nested deeper than this are left to html5ever, which gets them flattened (see
@@ -70,7 +91,7 @@ struct Open {
     dd_reach: bool,
 }
 
-struct Builder<'a> {
+struct Builder<'a, 'c> {
     src: &'a str,
     bytes: &'a [u8],
     pos: usize,
@@ -82,6 +103,8 @@ struct Builder<'a> {
     open_button: usize,
     /// Text read since the last node was inserted.
     text: Option<Cow<'a, str>>,
+    /// Streaming: where finished top-level nodes go.
+    on_top: Option<&'c mut dyn FnMut(NodeRef<'_>)>,
 }
 
 fn is_ws(b: u8) -> bool {
@@ -302,7 +325,35 @@ fn is_table_context(name: &str) -> bool {
     )
 }
 
-impl<'a> Builder<'a> {
+impl<'a> Builder<'a, '_> {
+    /// When streaming, before a node is added at the top level: every top-level node so far is
+    /// complete (nothing else is open), so it is handed over and the arena emptied. At the end
+    /// (`force`), whatever is left goes.
+    fn release_top(&mut self, force: bool) {
+        let Some(f) = self.on_top.as_mut() else {
+            return;
+        };
+        if !force && self.stack.len() != 1 {
+            return;
+        }
+        let root = self.stack[0].id;
+        if self.dom.slots[root as usize].first == NONE {
+            return;
+        }
+        let top = NodeRef {
+            dom: &self.dom,
+            id: root,
+        };
+        for c in top.children() {
+            f(c);
+        }
+        self.dom.slots.truncate(root as usize + 1);
+        let r = &mut self.dom.slots[root as usize];
+        r.first = NONE;
+        r.last = NONE;
+        self.stack.truncate(1);
+    }
+
     fn run(&mut self) -> Option<()> {
         let n = self.bytes.len();
         while self.pos < n {
@@ -349,6 +400,7 @@ impl<'a> Builder<'a> {
         if is_table_context(cur) && !t.bytes().all(is_ws) {
             return None;
         }
+        self.release_top(false);
         let last = self.dom.slots[parent as usize].last;
         if last != NONE
             && let Node::Text(prev) = &mut self.dom.slots[last as usize].node
@@ -404,6 +456,7 @@ impl<'a> Builder<'a> {
             return None;
         }
         self.flush_text()?;
+        self.release_top(false);
         let id = self.dom.push(Node::Other);
         let (parent, _) = self.current();
         self.dom.append_child(parent, id);
@@ -557,6 +610,7 @@ impl<'a> Builder<'a> {
     }
 
     fn insert(&mut self, name: &str, attrs: Vec<(Cow<'a, str>, Cow<'a, str>)>, open: bool) {
+        self.release_top(false);
         let local = atom(name);
         let id = self.dom.push(Node::Element(Element {
             name: QualName::new(None, ns!(html), local.clone()),
